@@ -1,0 +1,56 @@
+# Two commands do everything on a fresh machine: `make book` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: book test validate run build serve lint format lock clean benchmark
+
+# (Re)install whenever the lock file or the project metadata changes.
+$(INSTALLED): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(INSTALLED)
+
+book: $(INSTALLED)
+	$(BIN)/livingreview book
+
+test: $(INSTALLED)
+	$(BIN)/ruff check livingreview tests benchmarks
+	$(BIN)/ruff format --check livingreview tests benchmarks
+	$(BIN)/python -m pytest
+
+validate: $(INSTALLED)
+	$(BIN)/livingreview validate
+
+run: $(INSTALLED)
+	$(BIN)/livingreview run
+
+build: $(INSTALLED)
+	$(BIN)/livingreview build
+
+serve: $(INSTALLED)
+	$(BIN)/livingreview serve
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check livingreview tests benchmarks
+
+format: $(INSTALLED)
+	$(BIN)/ruff format livingreview tests benchmarks
+	$(BIN)/ruff check --fix livingreview tests benchmarks
+
+benchmark: $(INSTALLED)
+	$(BIN)/python benchmarks/build.py
+
+# Refresh the pins from the ranges in pyproject.toml (needs the package index).
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet ".[dev]" setuptools wheel
+	{ echo "# Exact versions for every install of the book (make book / make test)."; \
+	  echo "# Regenerate with: make lock"; \
+	  .lock-venv/bin/pip freeze --all --exclude-editable | grep -v -E '^(pip|livingreview)=='; } > requirements.lock
+	rm -rf .lock-venv
+
+clean:
+	rm -rf _build

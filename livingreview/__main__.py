@@ -1,0 +1,3 @@
+from livingreview.cli import app
+
+app(prog_name="livingreview")

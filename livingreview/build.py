@@ -1,0 +1,120 @@
+"""Build the HTML book from the chapters and the executed analyses.
+
+Sphinx reads a staging copy of the book (``_build/stage``) in which the analyses are the
+executed notebooks. Files are copied only when their bytes change, so Sphinx's incremental
+build re-reads only what changed. The result replaces ``_build/html`` only after a clean
+build: a failed build leaves the last good book in place.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable
+
+from livingreview.display import VEGA_BUNDLE
+from livingreview.manifest import Run
+from livingreview.project import Project
+from livingreview.runner import output_path
+
+BOOK_FILES = ("_config.yml", "_toc.yml")
+BOOK_DIRS = ("chapters", "_static")
+
+
+class BuildFailed(RuntimeError):
+    pass
+
+
+def _sync_file(src: Path | bytes, dest: Path) -> bool:
+    """Write ``dest`` only if its bytes differ, keeping the mtime Sphinx compares."""
+    data = src if isinstance(src, bytes) else src.read_bytes()
+    if dest.is_file() and dest.read_bytes() == data:
+        return False
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, dest)
+    return True
+
+
+def vega_bundle() -> bytes:
+    """Vega, Vega-Lite and vega-embed in one script, from the pinned vl-convert package."""
+    import vl_convert
+
+    return vl_convert.javascript_bundle().encode("utf-8")
+
+
+def stage(project: Project, runs: list[Run]) -> Path:
+    """Mirror the book's sources into the staging folder; remove what no longer exists."""
+    stage_dir = project.stage_dir
+    wanted: dict[Path, Path | bytes] = {}
+    for name in BOOK_FILES:
+        wanted[stage_dir / name] = project.root / name
+    for folder in BOOK_DIRS:
+        src_dir = project.root / folder
+        if src_dir.is_dir():
+            for path in sorted(src_dir.rglob("*")):
+                if path.is_file():
+                    wanted[stage_dir / path.relative_to(project.root)] = path
+    wanted[stage_dir / "data" / "references.bib"] = project.bibliography
+    for run in runs:
+        executed = output_path(project, run)
+        if not executed.is_file():
+            raise BuildFailed(f"analysis '{run.name}' has no executed notebook; run the analyses first")
+        wanted[stage_dir / "analyses" / f"{run.name}.ipynb"] = executed
+    bundle = stage_dir / "_static" / VEGA_BUNDLE
+    # Generated once per stage; the lock file pins the vl-convert that made it.
+    wanted[bundle] = bundle if bundle.is_file() else vega_bundle()
+    for dest, src in wanted.items():
+        _sync_file(src, dest)
+    for path in sorted(stage_dir.rglob("*"), reverse=True):
+        if path.is_file() and path not in wanted:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return stage_dir
+
+
+def _publish(built: Path, target: Path) -> None:
+    """Replace ``target`` by a copy of ``built`` with two renames, never leaving it half-written."""
+    fresh = target.with_name(target.name + ".new")
+    old = target.with_name(target.name + ".old")
+    for leftover in (fresh, old):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    shutil.copytree(built, fresh)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(fresh, target)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def build_html(
+    project: Project,
+    runs: list[Run],
+    full: bool = False,
+    report: Callable[[str], None] = print,
+) -> Path:
+    stage_dir = stage(project, runs)
+    out = project.sphinx_dir
+    cmd = [
+        str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage_dir),
+        "--path-output", str(out), "--builder", "html", "-W", "-n", "--keep-going", "-q",
+    ]  # fmt: skip
+    if full:
+        cmd.append("--all")
+    report("build html: jupyter-book build (warnings are errors)")
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=project.root)
+    output = (proc.stdout + proc.stderr).strip()
+    if proc.returncode != 0:
+        # Sphinx records the failed pages as read: forget them so the next build re-reads all.
+        env_pickle = out / "_build" / ".doctrees" / "environment.pickle"
+        env_pickle.unlink(missing_ok=True)
+        raise BuildFailed(f"jupyter-book build failed; {project.rel(project.html_dir)} left as it was\n{output}")
+    _publish(out / "_build" / "html", project.html_dir)
+    report(f"book written to {project.rel(project.html_dir)}")
+    return project.html_dir

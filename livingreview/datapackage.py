@@ -1,0 +1,108 @@
+"""Read the evidence data: the Data Package descriptor, its tables and the bibliography."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from livingreview.project import Project, find_project
+
+LIST_SEPARATOR = ";"
+BIB_KEY = re.compile(r"@\w+\s*\{\s*([^,\s]+)\s*,")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    description: str
+    constraints: dict
+    bibkeys: bool = False
+
+    @property
+    def required(self) -> bool:
+        return bool(self.constraints.get("required"))
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str
+    path: str
+    descriptor: dict
+
+    @cached_property
+    def fields(self) -> list[Field]:
+        return [
+            Field(
+                name=f["name"],
+                type=f.get("type", "string"),
+                description=f.get("description", ""),
+                constraints=f.get("constraints", {}),
+                bibkeys=bool(f.get("x-bibkeys")),
+            )
+            for f in self.descriptor.get("schema", {}).get("fields", [])
+        ]
+
+    @property
+    def primary_key(self) -> list[str]:
+        key = self.descriptor.get("schema", {}).get("primaryKey", [])
+        return [key] if isinstance(key, str) else list(key)
+
+    @property
+    def rules(self) -> list[dict]:
+        return self.descriptor.get("schema", {}).get("x-rules", [])
+
+
+def read_descriptor(project: Project | None = None) -> dict:
+    project = project or find_project()
+    return json.loads(project.datapackage.read_text(encoding="utf-8"))
+
+
+def resources(project: Project | None = None) -> dict[str, Resource]:
+    descriptor = read_descriptor(project)
+    return {
+        r["name"]: Resource(name=r["name"], path=r["path"], descriptor=r)
+        for r in descriptor.get("resources", [])
+    }
+
+
+def evidence_current_to(project: Project | None = None) -> str:
+    """The date the evidence is current to, as recorded in the Data Package."""
+    return read_descriptor(project)["x-evidence-current-to"]
+
+
+def split_list(value: str) -> list[str]:
+    return [part.strip() for part in str(value).split(LIST_SEPARATOR) if part.strip()]
+
+
+def _convert(series: pd.Series, field: Field) -> pd.Series:
+    blank = series.str.strip() == ""
+    if field.type == "integer":
+        return pd.to_numeric(series.where(~blank), errors="raise").astype("Int64")
+    if field.type == "number":
+        return pd.to_numeric(series.where(~blank), errors="raise").astype("Float64")
+    if field.type == "boolean":
+        return series.str.strip().str.lower().map({"true": True, "false": False}).astype("boolean")
+    return series.where(~blank, pd.NA).astype("string")
+
+
+def load_table(name: str, project: Project | None = None, path: Path | None = None) -> pd.DataFrame:
+    """One evidence table, typed by its Table Schema (blank cells become missing values).
+
+    Validate first (``livingreview validate``): this function trusts the data.
+    """
+    project = project or find_project()
+    resource = resources(project)[name]
+    csv_path = path or project.data_dir / resource.path
+    raw = pd.read_csv(csv_path, dtype=str, keep_default_na=False, encoding="utf-8")
+    return pd.DataFrame({f.name: _convert(raw[f.name], f) for f in resource.fields})
+
+
+def bib_keys(project: Project | None = None) -> list[str]:
+    project = project or find_project()
+    return BIB_KEY.findall(project.bibliography.read_text(encoding="utf-8"))

@@ -1,0 +1,57 @@
+"""Sphinx extension: captioned, numbered figures pasted from another notebook's glue.
+
+myst-nb's ``glue:figure`` only reads the current document's glue; ``glue:any`` reads other
+documents but has no caption or label. ``analysis-figure`` combines the two:
+
+    ```{analysis-figure} ../analyses/pooled_effects.ipynb::pooled_effects_chart
+    :name: fig-pooled-effects
+
+    Caption.
+    ```
+"""
+
+from __future__ import annotations
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from myst_nb.ext.glue.utils import PendingGlueReferenceError, create_pending_glue_ref
+from sphinx.util.docutils import SphinxDirective
+
+
+class AnalysisFigure(SphinxDirective):
+    required_arguments = 1
+    final_argument_whitespace = False
+    has_content = True
+    option_spec = {"name": directives.unchanged, "figclass": directives.class_option}
+
+    def run(self) -> list[nodes.Node]:
+        target = self.arguments[0]
+        if "::" not in target:
+            raise self.error(f"expected <notebook path>::<glue key>, got {target!r}")
+        doc, key = target.split("::", 1)
+        try:
+            pending = create_pending_glue_ref(
+                self.state.document, self.get_source_info()[0], self.lineno, doc, key
+            )
+        except PendingGlueReferenceError as exc:
+            raise self.error(str(exc)) from exc
+        figure = nodes.figure("", pending, classes=["analysis-figure", *self.options.get("figclass", [])])
+        self.set_source_info(figure)
+        self.add_name(figure)
+        if self.content:
+            holder = nodes.Element()
+            self.state.nested_parse(self.content, self.content_offset, holder)
+            first = holder[0]
+            if not isinstance(first, nodes.paragraph):
+                raise self.error("the caption must be a paragraph")
+            caption = nodes.caption(first.rawsource, "", *first.children)
+            caption.source, caption.line = first.source, first.line
+            figure += caption
+            if len(holder) > 1:
+                figure += nodes.legend("", *holder[1:])
+        return [figure]
+
+
+def setup(app):
+    app.add_directive("analysis-figure", AnalysisFigure)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
