@@ -18,7 +18,7 @@ from typing import Callable
 from livingreview.display import VEGA_BUNDLE
 from livingreview.manifest import Run
 from livingreview.project import Project
-from livingreview.runner import output_path
+from livingreview.runner import code_fingerprint, output_path
 
 BOOK_FILES = ("_config.yml", "_toc.yml")
 BOOK_DIRS = ("chapters", "_static")
@@ -105,7 +105,10 @@ def build_html(
         str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage_dir),
         "--path-output", str(out), "--builder", "html", "-W", "-n", "--keep-going", "-q",
     ]  # fmt: skip
-    if full:
+    # Our Sphinx extension lives in the package: new code means every page is rewritten.
+    code_stamp = out / "livingreview-code.sha256"
+    code = code_fingerprint(project)
+    if full or not code_stamp.is_file() or code_stamp.read_text() != code:
         cmd.append("--all")
     report("build html: jupyter-book build (warnings are errors)")
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=project.root)
@@ -115,6 +118,7 @@ def build_html(
         env_pickle = out / "_build" / ".doctrees" / "environment.pickle"
         env_pickle.unlink(missing_ok=True)
         raise BuildFailed(f"jupyter-book build failed; {project.rel(project.html_dir)} left as it was\n{output}")
+    code_stamp.write_text(code)
     _publish(out / "_build" / "html", project.html_dir)
     report(f"book written to {project.rel(project.html_dir)}")
     return project.html_dir

@@ -15,7 +15,10 @@ from __future__ import annotations
 from docutils import nodes
 from docutils.parsers.rst import directives
 from myst_nb.ext.glue.utils import PendingGlueReferenceError, create_pending_glue_ref
+from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
+
+logger = logging.getLogger(__name__)
 
 
 class AnalysisFigure(SphinxDirective):
@@ -52,6 +55,34 @@ class AnalysisFigure(SphinxDirective):
         return [figure]
 
 
+def _is_remote(url: str) -> bool:
+    return url.startswith(("http://", "https://", "//"))
+
+
+def keep_book_offline(app, pagename, templatename, context, doctree) -> None:
+    """Drop thebe (live kernels need a server we do not have) and refuse remote assets.
+
+    Jupyter Book always loads sphinx-thebe, which points at a CDN; the book must read offline.
+    """
+    scripts = context.get("script_files", [])
+    kept = []
+    for script in scripts:
+        filename = getattr(script, "filename", str(script)) or ""
+        body = getattr(script, "attributes", {}).get("body", "")
+        if "sphinx-thebe" in filename or "THEBE_JS_URL" in body:
+            continue
+        if _is_remote(filename):
+            logger.warning(f"page {pagename} would load a remote script {filename}; the book must work offline")
+            continue
+        kept.append(script)
+    scripts[:] = kept
+    for css in context.get("css_files", []):
+        filename = getattr(css, "filename", str(css)) or ""
+        if _is_remote(filename):
+            logger.warning(f"page {pagename} would load a remote stylesheet {filename}")
+
+
 def setup(app):
     app.add_directive("analysis-figure", AnalysisFigure)
+    app.connect("html-page-context", keep_book_offline)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
