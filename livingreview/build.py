@@ -12,8 +12,8 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from livingreview.display import VEGA_BUNDLE
 from livingreview.manifest import Run
@@ -22,6 +22,7 @@ from livingreview.runner import code_fingerprint, output_path
 
 BOOK_FILES = ("_config.yml", "_toc.yml")
 BOOK_DIRS = ("chapters", "_static")
+BUNDLE_FORMAT = 1  # bump when _make_vega_bundle changes what it writes
 
 
 class BuildFailed(RuntimeError):
@@ -40,11 +41,25 @@ def _sync_file(src: Path | bytes, dest: Path) -> bool:
     return True
 
 
-def vega_bundle() -> bytes:
-    """Vega, Vega-Lite and vega-embed in one script, from the pinned vl-convert package."""
+def vega_bundle(project: Project) -> Path:
+    """Vega, Vega-Lite and vega-embed in one script, made once per vl-convert version."""
     import vl_convert
 
-    return vl_convert.javascript_bundle().encode("utf-8")
+    cached = (
+        project.build_dir / "cache" / f"vega-bundle-{vl_convert.__version__}-{BUNDLE_FORMAT}.js"
+    )
+    if not cached.is_file():
+        _sync_file(_make_vega_bundle(), cached)
+    return cached
+
+
+def _make_vega_bundle() -> bytes:
+    import vl_convert
+
+    # The bundle declares top-level constants (such as `_`) that clash with Sphinx's own
+    # globals; a function scope keeps them private. It publishes vegaEmbed on window.
+    bundle = vl_convert.javascript_bundle()
+    return f"(function () {{\n{bundle}\n}})();\n".encode()
 
 
 def stage(project: Project, runs: list[Run]) -> Path:
@@ -63,11 +78,12 @@ def stage(project: Project, runs: list[Run]) -> Path:
     for run in runs:
         executed = output_path(project, run)
         if not executed.is_file():
-            raise BuildFailed(f"analysis '{run.name}' has no executed notebook; run the analyses first")
+            raise BuildFailed(
+                f"analysis '{run.name}' has no executed notebook; run the analyses first"
+            )
         wanted[stage_dir / "analyses" / f"{run.name}.ipynb"] = executed
     bundle = stage_dir / "_static" / VEGA_BUNDLE
-    # Generated once per stage; the lock file pins the vl-convert that made it.
-    wanted[bundle] = bundle if bundle.is_file() else vega_bundle()
+    wanted[bundle] = vega_bundle(project)
     for dest, src in wanted.items():
         _sync_file(src, dest)
     for path in sorted(stage_dir.rglob("*"), reverse=True):
@@ -117,7 +133,9 @@ def build_html(
         # Sphinx records the failed pages as read: forget them so the next build re-reads all.
         env_pickle = out / "_build" / ".doctrees" / "environment.pickle"
         env_pickle.unlink(missing_ok=True)
-        raise BuildFailed(f"jupyter-book build failed; {project.rel(project.html_dir)} left as it was\n{output}")
+        raise BuildFailed(
+            f"jupyter-book build failed; {project.rel(project.html_dir)} left as it was\n{output}"
+        )
     code_stamp.write_text(code)
     _publish(out / "_build" / "html", project.html_dir)
     report(f"book written to {project.rel(project.html_dir)}")

@@ -32,9 +32,7 @@ def forest_plot(
         alt.Tooltip(f"{colour}:N", title="Meta-analysis"),
     ]
     base = alt.Chart(data)
-    colour_enc = alt.Color(
-        f"{colour}:N", title="Meta-analysis", scale=alt.Scale(range=OKABE_ITO)
-    )
+    colour_enc = alt.Color(f"{colour}:N", title="Meta-analysis", scale=alt.Scale(range=OKABE_ITO))
     bars = base.mark_rule(strokeWidth=2).encode(
         x=alt.X(
             "ci_low:Q",
@@ -74,11 +72,15 @@ def evidence_map(cells: pd.DataFrame, rows: str, columns: str) -> alt.LayerChart
     """A heatmap of study counts with the studies named in the tooltip."""
     title_case = {name: name.replace("_", " ").capitalize() for name in (rows, columns)}
     base = alt.Chart(cells).encode(
-        x=alt.X(f"{columns}:N", title=title_case[columns], axis=alt.Axis(labelAngle=-40, labelLimit=200)),
+        x=alt.X(
+            f"{columns}:N", title=title_case[columns], axis=alt.Axis(labelAngle=-40, labelLimit=200)
+        ),
         y=alt.Y(f"{rows}:N", title=title_case[rows], axis=alt.Axis(labelLimit=260)),
     )
     heat = base.mark_rect(stroke="#ffffff").encode(
-        color=alt.Color("n:Q", title="Studies", scale=alt.Scale(scheme="blues"), legend=alt.Legend(format="d")),
+        color=alt.Color(
+            "n:Q", title="Studies", scale=alt.Scale(scheme="blues"), legend=alt.Legend(format="d")
+        ),
         tooltip=[
             alt.Tooltip(f"{rows}:N", title=title_case[rows]),
             alt.Tooltip(f"{columns}:N", title=title_case[columns]),
@@ -91,7 +93,9 @@ def evidence_map(cells: pd.DataFrame, rows: str, columns: str) -> alt.LayerChart
         color=alt.condition("datum.n >= 3", alt.value("#ffffff"), alt.value("#000000")),
     )
     return alt.layer(heat, labels).properties(
-        title=f"Evidence map: studies by {title_case[rows].lower()} and {title_case[columns].lower()}",
+        title=(
+            f"Evidence map: studies by {title_case[rows].lower()} and {title_case[columns].lower()}"
+        ),
         description=f"Heatmap counting animal and clinical studies by {rows.replace('_', ' ')} "
         f"and {columns.replace('_', ' ')}; darker cells hold more studies.",
     )

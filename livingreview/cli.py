@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 import yaml
@@ -73,13 +73,15 @@ def _parse_parameter(text: str) -> tuple[str, object]:
 
 @app.command()
 def run(
-    names: Annotated[Optional[list[str]], typer.Argument(help="Runs to execute (default: all).")] = None,
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Runs to execute (default: all).")
+    ] = None,
     parameter: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option("-p", "--parameter", help="Override a parameter: key=value (YAML value)."),
     ] = None,
     force: Annotated[bool, typer.Option(help="Execute even if nothing changed.")] = False,
-    jobs: Annotated[Optional[int], typer.Option(help="Parallel kernels (default: cores).")] = None,
+    jobs: Annotated[int | None, typer.Option(help="Parallel kernels (default: cores).")] = None,
 ) -> None:
     """Execute the analyses whose notebook, parameters, inputs or code changed."""
     project = _project()
@@ -107,7 +109,9 @@ def run(
     except AnalysisFailed as exc:
         _fail(str(exc))
     if parameter:
-        typer.echo(f"executed notebook: {project.rel(project.executed_dir)}/{selected[0].name}.ipynb")
+        typer.echo(
+            f"executed notebook: {project.rel(project.executed_dir)}/{selected[0].name}.ipynb"
+        )
 
 
 @app.command()
@@ -121,7 +125,7 @@ def build(full: Annotated[bool, typer.Option(help="Rebuild every page.")] = Fals
 
 
 @app.command()
-def book(jobs: Annotated[Optional[int], typer.Option(help="Parallel kernels.")] = None) -> None:
+def book(jobs: Annotated[int | None, typer.Option(help="Parallel kernels.")] = None) -> None:
     """Validate, run what changed, build the HTML: everything `make book` does."""
     project = _project()
     _validate(project)

@@ -56,7 +56,7 @@ def trials_table(project: Project | None = None) -> pd.DataFrame:
     trials = trials.assign(
         printed=[
             "" if printed == rid else f"printed as {printed}"
-            for rid, printed in zip(trials["registry_id"], trials["id_as_printed"])
+            for rid, printed in zip(trials["registry_id"], trials["id_as_printed"], strict=False)
         ],
         period=trials["start_source"] + " to " + trials["end_source"],
         verified=trials["registry_verified"].map({True: "yes", False: "not yet"}),

@@ -120,7 +120,9 @@ def load_manifest(project: Project) -> list[Run]:
         notebook = project.root / str(entry.get("notebook", ""))
         if not entry.get("notebook") or not notebook.is_file():
             errors.append(
-                ManifestError(file, label, "notebook", f"notebook not found: {entry.get('notebook')}")
+                ManifestError(
+                    file, label, "notebook", f"notebook not found: {entry.get('notebook')}"
+                )
             )
             continue
         parameters = entry.get("parameters") or {}
@@ -136,7 +138,9 @@ def load_manifest(project: Project) -> list[Run]:
         for item in entry.get("inputs") or []:
             path = project.root / str(item)
             if not path.is_file():
-                errors.append(ManifestError(file, label, "inputs", f"declared input not found: {item}"))
+                errors.append(
+                    ManifestError(file, label, "inputs", f"declared input not found: {item}")
+                )
             inputs.append(path)
         runs.append(
             Run(

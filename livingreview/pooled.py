@@ -8,7 +8,9 @@ from livingreview.datapackage import load_table
 from livingreview.project import Project
 
 
-def load_pooled_effects(include_unverified: bool = False, project: Project | None = None) -> pd.DataFrame:
+def load_pooled_effects(
+    include_unverified: bool = False, project: Project | None = None
+) -> pd.DataFrame:
     """The pooled estimates, each with a readable label; unverified rows only when asked."""
     effects = load_table("pooled_effects", project)
     if not include_unverified:

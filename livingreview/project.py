@@ -77,4 +77,6 @@ def find_project(start: Path | None = None) -> Project:
     for candidate in (start, *start.parents):
         if (candidate / "_config.yml").is_file() and (candidate / "data").is_dir():
             return Project(candidate)
-    raise ProjectNotFound(f"no book checkout (a folder with _config.yml and data/) at or above {start}")
+    raise ProjectNotFound(
+        f"no book checkout (a folder with _config.yml and data/) at or above {start}"
+    )

@@ -12,6 +12,9 @@ documents but has no caption or label. ``analysis-figure`` combines the two:
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from docutils import nodes
 from docutils.parsers.rst import directives
 from myst_nb.ext.glue.utils import PendingGlueReferenceError, create_pending_glue_ref
@@ -38,7 +41,9 @@ class AnalysisFigure(SphinxDirective):
             )
         except PendingGlueReferenceError as exc:
             raise self.error(str(exc)) from exc
-        figure = nodes.figure("", pending, classes=["analysis-figure", *self.options.get("figclass", [])])
+        figure = nodes.figure(
+            "", pending, classes=["analysis-figure", *self.options.get("figclass", [])]
+        )
         self.set_source_info(figure)
         self.add_name(figure)
         if self.content:
@@ -72,7 +77,9 @@ def keep_book_offline(app, pagename, templatename, context, doctree) -> None:
         if "sphinx-thebe" in filename or "THEBE_JS_URL" in body:
             continue
         if _is_remote(filename):
-            logger.warning(f"page {pagename} would load a remote script {filename}; the book must work offline")
+            logger.warning(
+                f"page {pagename} would load a remote script {filename}; the book must work offline"
+            )
             continue
         kept.append(script)
     scripts[:] = kept
@@ -82,7 +89,31 @@ def keep_book_offline(app, pagename, templatename, context, doctree) -> None:
             logger.warning(f"page {pagename} would load a remote stylesheet {filename}")
 
 
+GLUE_SOURCE = re.compile(r"([\w./-]+\.ipynb)::")
+
+
+def note_glue_sources(app, docname: str, source: list[str]) -> None:
+    """Make a page depend on the notebooks it pastes from.
+
+    Sphinx re-reads a page only when its own file changes; without this, a chapter would
+    keep showing old numbers after its analysis re-ran.
+    """
+    env = app.env
+    here = Path(env.doc2path(docname)).parent
+    for rel in sorted(set(GLUE_SOURCE.findall(source[0]))):
+        notebook = (here / rel).resolve()
+        if notebook.is_file():
+            env.note_dependency(str(notebook))
+
+
+def set_theme_defaults(app, config) -> None:
+    # Without a default mode the theme logs a console error on every first visit.
+    config.html_context.setdefault("default_mode", "auto")
+
+
 def setup(app):
     app.add_directive("analysis-figure", AnalysisFigure)
+    app.connect("config-inited", set_theme_defaults)
+    app.connect("source-read", note_glue_sources)
     app.connect("html-page-context", keep_book_offline)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

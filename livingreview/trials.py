@@ -31,7 +31,9 @@ def months_between(earlier: date, later: date) -> int:
     return (later.year - earlier.year) * 12 + later.month - earlier.month
 
 
-def surveillance(as_of: str = "", stale_months: int = 12, project: Project | None = None) -> pd.DataFrame:
+def surveillance(
+    as_of: str = "", stale_months: int = 12, project: Project | None = None
+) -> pd.DataFrame:
     """One row per trial with the dates and status the book uses and its flags at ``as_of``."""
     if stale_months < 1:
         raise ValueError(f"stale_months must be at least 1, got {stale_months}")
@@ -40,8 +42,16 @@ def surveillance(as_of: str = "", stale_months: int = 12, project: Project | Non
     rows = []
     for _, t in trials.iterrows():
         use_registry = t["value_used"] == "registry"
-        start = t["start_registry"] if use_registry and not pd.isna(t["start_registry"]) else t["start_source"]
-        end = t["end_registry"] if use_registry and not pd.isna(t["end_registry"]) else t["end_source"]
+        start = (
+            t["start_registry"]
+            if use_registry and not pd.isna(t["start_registry"])
+            else t["start_source"]
+        )
+        end = (
+            t["end_registry"]
+            if use_registry and not pd.isna(t["end_registry"])
+            else t["end_source"]
+        )
         status = t["status_source"]
         if use_registry and not pd.isna(t["status_registry"]):
             status = t["status_registry"]
@@ -90,7 +100,9 @@ def timeline(table: pd.DataFrame, as_of: str) -> alt.LayerChart:
         x2="end:T",
         y=alt.Y("registry_id:N", title="Registered trial", sort=list(data["registry_id"])),
         color=alt.Color(
-            "status:N", title="Status", scale=alt.Scale(domain=statuses, range=OKABE_ITO[: len(statuses)])
+            "status:N",
+            title="Status",
+            scale=alt.Scale(domain=statuses, range=OKABE_ITO[: len(statuses)]),
         ),
         tooltip=tooltip,
     )

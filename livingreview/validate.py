@@ -64,25 +64,65 @@ def _parse_date(text: str) -> tuple[int, ...] | None:
 def _check_text(file: str, row: int, column: str, value: str) -> list[Problem]:
     out = []
     if "\x00" in value or CONTROL.search(value):
-        out.append(Problem(file, row, column, value, "control-character",
-                           "contains a control character (such as NUL)",
-                           "remove invisible control characters"))  # fmt: skip
+        out.append(
+            Problem(
+                file,
+                row,
+                column,
+                value,
+                "control-character",
+                "contains a control character (such as NUL)",
+                "remove invisible control characters",
+            )
+        )
     if BIDI_CONTROL.search(value):
-        out.append(Problem(file, row, column, value, "bidi-control",
-                           "contains a bidirectional override character",
-                           "right-to-left text is fine; explicit override marks are not"))  # fmt: skip
+        out.append(
+            Problem(
+                file,
+                row,
+                column,
+                value,
+                "bidi-control",
+                "contains a bidirectional override character",
+                "right-to-left text is fine; explicit override marks are not",
+            )
+        )
     if value[:1] in FORMULA_START and not NUMBER.match(value):
-        out.append(Problem(file, row, column, value, "formula-injection",
-                           "starts with a character a spreadsheet runs as a formula",
-                           "reword so the cell does not start with = + - or @"))  # fmt: skip
+        out.append(
+            Problem(
+                file,
+                row,
+                column,
+                value,
+                "formula-injection",
+                "starts with a character a spreadsheet runs as a formula",
+                "reword so the cell does not start with = + - or @",
+            )
+        )
     if MARKUP.search(value):
-        out.append(Problem(file, row, column, value, "markup",
-                           "contains HTML or script markup",
-                           "data cells hold plain text only"))  # fmt: skip
+        out.append(
+            Problem(
+                file,
+                row,
+                column,
+                value,
+                "markup",
+                "contains HTML or script markup",
+                "data cells hold plain text only",
+            )
+        )
     if len(value) > MAX_CELL_CHARS:
-        out.append(Problem(file, row, column, value[:60], "too-long",
-                           f"is {len(value)} characters long; the limit is {MAX_CELL_CHARS}",
-                           "move long text into the chapter prose"))  # fmt: skip
+        out.append(
+            Problem(
+                file,
+                row,
+                column,
+                value[:60],
+                "too-long",
+                f"is {len(value)} characters long; the limit is {MAX_CELL_CHARS}",
+                "move long text into the chapter prose",
+            )
+        )
     return out
 
 
@@ -92,15 +132,33 @@ def _check_cell(file: str, row: int, f: Field, value: str) -> list[Problem]:
     c = f.constraints
     if stripped == "":
         if f.required:
-            out.append(Problem(file, row, f.name, value, "required", "is empty but required",
-                               f"{f.name}: {f.description}"))  # fmt: skip
+            out.append(
+                Problem(
+                    file,
+                    row,
+                    f.name,
+                    value,
+                    "required",
+                    "is empty but required",
+                    f"{f.name}: {f.description}",
+                )
+            )
         return out
     if f.type == "integer" and not INTEGER.match(stripped):
         out.append(Problem(file, row, f.name, value, "type", "expected a whole number"))
         return out
     if f.type == "number" and not NUMBER.match(stripped):
-        out.append(Problem(file, row, f.name, value, "type", "expected a number",
-                           "use a dot as decimal mark, no units"))  # fmt: skip
+        out.append(
+            Problem(
+                file,
+                row,
+                f.name,
+                value,
+                "type",
+                "expected a number",
+                "use a dot as decimal mark, no units",
+            )
+        )
         return out
     if f.type == "boolean" and stripped.lower() not in ("true", "false"):
         out.append(Problem(file, row, f.name, value, "type", "expected true or false"))
@@ -108,27 +166,57 @@ def _check_cell(file: str, row: int, f: Field, value: str) -> list[Problem]:
     if f.type in ("date", "year"):
         pattern = r"^\d{4}$" if f.type == "year" else r"^\d{4}-\d{2}-\d{2}$"
         if not re.match(pattern, stripped) or (f.type == "date" and not _parse_date(stripped)):
-            out.append(Problem(file, row, f.name, value, "type",
-                               f"expected a {f.type} ({'YYYY' if f.type == 'year' else 'YYYY-MM-DD'})"))  # fmt: skip
+            out.append(
+                Problem(
+                    file,
+                    row,
+                    f.name,
+                    value,
+                    "type",
+                    f"expected a {f.type} ({'YYYY' if f.type == 'year' else 'YYYY-MM-DD'})",
+                )
+            )
             return out
     if "enum" in c and stripped not in c["enum"]:
         allowed = ", ".join(map(str, c["enum"]))
-        out.append(Problem(file, row, f.name, value, "enum", f"is not an allowed value ({allowed})"))
+        out.append(
+            Problem(file, row, f.name, value, "enum", f"is not an allowed value ({allowed})")
+        )
     if "pattern" in c and not re.fullmatch(c["pattern"], stripped):
-        out.append(Problem(file, row, f.name, value, "pattern",
-                           f"does not match the expected format {c['pattern']}"))  # fmt: skip
+        out.append(
+            Problem(
+                file,
+                row,
+                f.name,
+                value,
+                "pattern",
+                f"does not match the expected format {c['pattern']}",
+            )
+        )
     elif "pattern" in c and re.fullmatch(r"\^?\\d\{4\}-\\d\{2\}.*", c["pattern"]):
         if not _parse_date(stripped):
             out.append(Problem(file, row, f.name, value, "date", "is not a real calendar date"))
     if f.type in ("integer", "number"):
         number = float(stripped)
         if "minimum" in c and number < c["minimum"]:
-            out.append(Problem(file, row, f.name, value, "minimum", f"must be at least {c['minimum']}"))
+            out.append(
+                Problem(file, row, f.name, value, "minimum", f"must be at least {c['minimum']}")
+            )
         if "exclusiveMinimum" in c and number <= c["exclusiveMinimum"]:
-            out.append(Problem(file, row, f.name, value, "minimum",
-                               f"must be greater than {c['exclusiveMinimum']}"))  # fmt: skip
+            out.append(
+                Problem(
+                    file,
+                    row,
+                    f.name,
+                    value,
+                    "minimum",
+                    f"must be greater than {c['exclusiveMinimum']}",
+                )
+            )
         if "maximum" in c and number > c["maximum"]:
-            out.append(Problem(file, row, f.name, value, "maximum", f"must be at most {c['maximum']}"))
+            out.append(
+                Problem(file, row, f.name, value, "maximum", f"must be at most {c['maximum']}")
+            )
     return out
 
 
@@ -139,14 +227,13 @@ def _ordered(values: list[str], kind: str) -> bool:
         if None in keys:
             return True  # reported by the cell checks
         # compare partial dates on their common precision
-        return all(
-            a[: min(len(a), len(b))] <= b[: min(len(a), len(b))] for a, b in zip(keys, keys[1:])
-        )
+        pairs = zip(keys, keys[1:], strict=False)
+        return all(a[: min(len(a), len(b))] <= b[: min(len(a), len(b))] for a, b in pairs)
     try:
         numbers = [float(v) for v in present]
     except ValueError:
         return True
-    return all(a <= b for a, b in zip(numbers, numbers[1:]))
+    return all(a <= b for a, b in zip(numbers, numbers[1:], strict=False))
 
 
 def read_rows(path: Path, file: str) -> tuple[list[str] | None, list[list[str]], list[Problem]]:
@@ -155,9 +242,21 @@ def read_rows(path: Path, file: str) -> tuple[list[str] | None, list[list[str]],
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return None, [], [Problem(file, line, None, None, "encoding",
-                                  f"is not valid UTF-8 at byte {exc.start}",
-                                  "save the file as UTF-8")]  # fmt: skip
+        return (
+            None,
+            [],
+            [
+                Problem(
+                    file,
+                    line,
+                    None,
+                    None,
+                    "encoding",
+                    f"is not valid UTF-8 at byte {exc.start}",
+                    "save the file as UTF-8",
+                )
+            ],
+        )
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
@@ -169,7 +268,9 @@ def read_rows(path: Path, file: str) -> tuple[list[str] | None, list[list[str]],
     return rows[0], rows[1:], []
 
 
-def validate_resource(project: Project, resource: Resource, bib: set[str]) -> tuple[list[Problem], set[str]]:
+def validate_resource(
+    project: Project, resource: Resource, bib: set[str]
+) -> tuple[list[Problem], set[str]]:
     """Problems in one table, and the bibliography keys its rows cite."""
     file = f"data/{resource.path}"
     path = project.data_dir / resource.path
@@ -189,39 +290,76 @@ def validate_resource(project: Project, resource: Resource, bib: set[str]) -> tu
             detail.append(f"unexpected {', '.join(extra)}")
         if not detail:
             detail.append("columns out of order")
-        return [Problem(file, 1, None, ",".join(header), "header",
-                        f"header does not match the schema ({'; '.join(detail)})",
-                        f"expected exactly: {','.join(expected)}")], set()  # fmt: skip
+        return [
+            Problem(
+                file,
+                1,
+                None,
+                ",".join(header),
+                "header",
+                f"header does not match the schema ({'; '.join(detail)})",
+                f"expected exactly: {','.join(expected)}",
+            )
+        ], set()
     cited: set[str] = set()
     seen_keys: dict[tuple, int] = {}
-    unique_seen: dict[str, dict[str, int]] = {f.name: {} for f in resource.fields if f.constraints.get("unique")}
+    unique_seen: dict[str, dict[str, int]] = {
+        f.name: {} for f in resource.fields if f.constraints.get("unique")
+    }
     for line, row in enumerate(rows, start=2):
         if len(row) != len(expected):
-            problems.append(Problem(file, line, None, ",".join(row)[:60], "row-length",
-                                    f"has {len(row)} cells; expected {len(expected)}",
-                                    "quote cells that contain commas"))  # fmt: skip
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    None,
+                    ",".join(row)[:60],
+                    "row-length",
+                    f"has {len(row)} cells; expected {len(expected)}",
+                    "quote cells that contain commas",
+                )
+            )
             continue
-        cells = dict(zip(expected, row))
+        cells = dict(zip(expected, row, strict=False))
         for f in resource.fields:
             problems.extend(_check_cell(file, line, f, cells[f.name]))
             if f.bibkeys and cells[f.name].strip():
                 for key in split_list(cells[f.name]):
                     cited.add(key)
                     if key not in bib:
-                        problems.append(Problem(file, line, f.name, key, "reference",
-                                                "names a reference key not in data/references.bib",
-                                                "add the entry to references.bib or fix the key"))  # fmt: skip
+                        problems.append(
+                            Problem(
+                                file,
+                                line,
+                                f.name,
+                                key,
+                                "reference",
+                                "names a reference key not in data/references.bib",
+                                "add the entry to references.bib or fix the key",
+                            )
+                        )
             if f.name in unique_seen and cells[f.name].strip():
                 first = unique_seen[f.name].setdefault(cells[f.name], line)
                 if first != line:
-                    problems.append(Problem(file, line, f.name, cells[f.name], "unique",
-                                            f"duplicates row {first}"))  # fmt: skip
+                    problems.append(
+                        Problem(
+                            file, line, f.name, cells[f.name], "unique", f"duplicates row {first}"
+                        )
+                    )
         if resource.primary_key:
             key = tuple(cells[k] for k in resource.primary_key)
             first = seen_keys.setdefault(key, line)
             if first != line and not all(k in unique_seen for k in resource.primary_key):
-                problems.append(Problem(file, line, ",".join(resource.primary_key), "|".join(key),
-                                        "primary-key", f"duplicates row {first}"))  # fmt: skip
+                problems.append(
+                    Problem(
+                        file,
+                        line,
+                        ",".join(resource.primary_key),
+                        "|".join(key),
+                        "primary-key",
+                        f"duplicates row {first}",
+                    )
+                )
         for rule in resource.rules:
             if rule.get("rule") == "ordered":
                 names = rule["fields"]
@@ -229,9 +367,17 @@ def validate_resource(project: Project, resource: Resource, bib: set[str]) -> tu
                 kind = "number" if kinds[names[0]].type in ("number", "integer") else "date"
                 values = [cells[n] for n in names]
                 if not _ordered(values, kind):
-                    problems.append(Problem(file, line, ",".join(names), " / ".join(values),
-                                            "ordered", f"values must satisfy {' <= '.join(names)}",
-                                            "check for swapped bounds or dates"))  # fmt: skip
+                    problems.append(
+                        Problem(
+                            file,
+                            line,
+                            ",".join(names),
+                            " / ".join(values),
+                            "ordered",
+                            f"values must satisfy {' <= '.join(names)}",
+                            "check for swapped bounds or dates",
+                        )
+                    )
     return problems, cited
 
 
@@ -241,15 +387,25 @@ def validate_project(project: Project) -> list[Problem]:
     try:
         descriptor = json.loads(project.datapackage.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        return [Problem("data/datapackage.json", None, None, None, "descriptor", f"cannot be read: {exc}")]
+        return [
+            Problem(
+                "data/datapackage.json", None, None, None, "descriptor", f"cannot be read: {exc}"
+            )
+        ]
     try:
         bib_text = project.bibliography.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return [Problem("data/references.bib", None, None, None, "bibliography", f"cannot be read: {exc}")]
+        return [
+            Problem(
+                "data/references.bib", None, None, None, "bibliography", f"cannot be read: {exc}"
+            )
+        ]
     bib_list = BIB_KEY.findall(bib_text)
     bib = set(bib_list)
     for key in sorted({k for k in bib_list if bib_list.count(k) > 1}):
-        problems.append(Problem("data/references.bib", None, None, key, "unique", "entry key appears twice"))
+        problems.append(
+            Problem("data/references.bib", None, None, key, "unique", "entry key appears twice")
+        )
     cited: set[str] = set()
     for entry in descriptor.get("resources", []):
         resource = Resource(name=entry["name"], path=entry["path"], descriptor=entry)
@@ -258,10 +414,20 @@ def validate_project(project: Project) -> list[Problem]:
         cited |= keys
     # keys the chapters cite count as used too
     for chapter in sorted(project.chapters_dir.glob("**/*.md")):
-        for match in re.finditer(r"\{cite(?::\w+)?\}`([^`]+)`", chapter.read_text(encoding="utf-8")):
+        for match in re.finditer(
+            r"\{cite(?::\w+)?\}`([^`]+)`", chapter.read_text(encoding="utf-8")
+        ):
             cited.update(k.strip() for k in match.group(1).split(","))
     for key in sorted(bib - cited):
-        problems.append(Problem("data/references.bib", None, None, key, "uncited",
-                                "entry is cited by no data row and no chapter",
-                                "cite it or remove it"))  # fmt: skip
+        problems.append(
+            Problem(
+                "data/references.bib",
+                None,
+                None,
+                key,
+                "uncited",
+                "entry is cited by no data row and no chapter",
+                "cite it or remove it",
+            )
+        )
     return problems
