@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -43,15 +45,62 @@ class Run:
     title: str = ""
 
 
-def read_parameter_defaults(notebook: Path) -> dict[str, Any]:
-    """The defaults in the notebook's ``parameters``-tagged cell (literal assignments only)."""
+@dataclass(frozen=True)
+class Parameter:
+    """A notebook parameter: its default and the rule written in the comment after it.
+
+    Rules readers can see in the notebook itself:
+    ``# choices: OR, RR, RD``, ``# range: (0, 1)`` (round brackets exclude the bound,
+    square include it), ``# minimum: 1``, ``# date`` (YYYY-MM-DD or empty).
+    """
+
+    name: str
+    default: Any
+    comment: str = ""
+
+    @property
+    def choices(self) -> list[str] | None:
+        match = re.search(r"choices:\s*([^;]+)", self.comment)
+        return [c.strip() for c in match.group(1).split(",")] if match else None
+
+    def problems(self, value: Any) -> list[str]:
+        name = self.name
+        if not _type_matches(self.default, value):
+            return [
+                f"parameter '{name}' expects {type(self.default).__name__} "
+                f"(default {self.default!r}), got {type(value).__name__} {value!r}"
+            ]
+        choices = self.choices
+        if choices is not None and str(value) not in choices:
+            return [f"parameter '{name}' must be one of {', '.join(choices)}; got {value!r}"]
+        match = re.search(r"range:\s*([\[(])\s*([-\d.e]+)\s*,\s*([-\d.e]+)\s*([\])])", self.comment)
+        if match and isinstance(value, (int, float)):
+            low, high = float(match.group(2)), float(match.group(3))
+            low_ok = value >= low if match.group(1) == "[" else value > low
+            high_ok = value <= high if match.group(4) == "]" else value < high
+            if not (low_ok and high_ok):
+                interval = f"{match.group(1)}{match.group(2)}, {match.group(3)}{match.group(4)}"
+                return [f"parameter '{name}' must lie in {interval}; got {value!r}"]
+        match = re.search(r"minimum:\s*([-\d.e]+)", self.comment)
+        if match and isinstance(value, (int, float)) and value < float(match.group(1)):
+            return [f"parameter '{name}' must be at least {match.group(1)}; got {value!r}"]
+        if re.search(r"\bdate\b", self.comment) and value:
+            try:
+                date.fromisoformat(str(value))
+            except ValueError:
+                return [f"parameter '{name}' must be a date YYYY-MM-DD (or empty); got {value!r}"]
+        return []
+
+
+def read_parameters(notebook: Path) -> dict[str, Parameter]:
+    """The parameters declared in the notebook's ``parameters``-tagged cell (literals only)."""
     nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
     for cell in nb.get("cells", []):
-        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get(
-            "tags", []
-        ):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell.get("cell_type") == "code" and "parameters" in tags:
             source = "".join(cell.get("source", []))
-            defaults: dict[str, Any] = {}
+            lines = source.splitlines()
+            found: dict[str, Parameter] = {}
             for node in ast.parse(source).body:
                 if isinstance(node, ast.Assign) and len(node.targets) == 1:
                     target, value = node.targets[0], node.value
@@ -60,9 +109,15 @@ def read_parameter_defaults(notebook: Path) -> dict[str, Any]:
                 else:
                     continue
                 if isinstance(target, ast.Name):
-                    defaults[target.id] = ast.literal_eval(value)
-            return defaults
+                    line = lines[node.end_lineno - 1]
+                    comment = line.split("#", 1)[1].strip() if "#" in line else ""
+                    found[target.id] = Parameter(target.id, ast.literal_eval(value), comment)
+            return found
     raise ValueError(f"{notebook} has no cell tagged 'parameters'")
+
+
+def read_parameter_defaults(notebook: Path) -> dict[str, Any]:
+    return {name: p.default for name, p in read_parameters(notebook).items()}
 
 
 def _type_matches(default: Any, value: Any) -> bool:
@@ -76,18 +131,15 @@ def _type_matches(default: Any, value: Any) -> bool:
 
 
 def check_parameters(notebook: Path, parameters: dict[str, Any]) -> list[str]:
-    """Problems with ``parameters`` for ``notebook``: unknown names and wrong types."""
-    defaults = read_parameter_defaults(notebook)
+    """Problems with ``parameters`` for ``notebook``: unknown names, types, choices, ranges."""
+    declared = read_parameters(notebook)
     problems = []
     for name, value in parameters.items():
-        if name not in defaults:
-            known = ", ".join(sorted(defaults)) or "none"
+        if name not in declared:
+            known = ", ".join(sorted(declared)) or "none"
             problems.append(f"unknown parameter '{name}' (the notebook's parameters: {known})")
-        elif not _type_matches(defaults[name], value):
-            problems.append(
-                f"parameter '{name}' expects {type(defaults[name]).__name__} "
-                f"(default {defaults[name]!r}), got {type(value).__name__} {value!r}"
-            )
+        else:
+            problems.extend(declared[name].problems(value))
     return problems
 
 

@@ -135,3 +135,30 @@ def test_manifest_missing_declared_input(mini_project):
     (mini_project / "data" / "b.csv").unlink()
     (error,) = manifest_errors(mini_project)
     assert error.endswith("declared input not found: data/b.csv")
+
+
+def test_book_notebooks_reject_out_of_range_and_unknown_choices():
+    from conftest import REPO
+
+    from livingreview.manifest import check_parameters
+
+    pooled = REPO / "analyses" / "pooled_effects.ipynb"
+    assert check_parameters(pooled, {"baseline_risk": 1.5}) == [
+        "parameter 'baseline_risk' must lie in (0, 1); got 1.5"
+    ]
+    assert check_parameters(pooled, {"baseline_risk": 0.2}) == []
+    assert "expects float" in check_parameters(pooled, {"baseline_risk": "high"})[0]
+    surveillance = REPO / "analyses" / "trial_surveillance.ipynb"
+    assert "must be a date" in check_parameters(surveillance, {"as_of": "25/11/2026"})[0]
+    assert "at least 1" in check_parameters(surveillance, {"stale_months": 0})[0]
+    evidence_map = REPO / "analyses" / "evidence_map.ipynb"
+    assert "must be one of" in check_parameters(evidence_map, {"rows": "colour"})[0]
+
+
+def test_cli_refuses_bad_parameters_before_executing(mini_project):
+    from conftest import cli
+
+    result = cli(mini_project, "run", "counts", "-p", "factr=2")
+    assert result.returncode == 1
+    assert "unknown parameter 'factr'" in result.stderr
+    assert not (mini_project / "_build" / "executed").exists()
