@@ -18,6 +18,7 @@ from livingreview.datapackage import BIB_KEY, Field, Resource, split_list
 from livingreview.project import Project
 
 MAX_CELL_CHARS = 5000
+REGISTRY_PREFIX = {"ClinicalTrials.gov": "NCT", "ChiCTR": "ChiCTR"}
 FORMULA_START = ("=", "+", "-", "@")
 MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>|javascript:|\bon[a-z]+\s*=", re.IGNORECASE)
 NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
@@ -361,6 +362,21 @@ def validate_resource(
                     )
                 )
         for rule in resource.rules:
+            if rule.get("rule") == "registry-id":
+                id_field, registry_field = rule["fields"]
+                expected_prefix = REGISTRY_PREFIX.get(cells[registry_field], "")
+                if not cells[id_field].startswith(expected_prefix):
+                    problems.append(
+                        Problem(
+                            file,
+                            line,
+                            id_field,
+                            cells[id_field],
+                            "registry-id",
+                            f"is not a {cells[registry_field]} id",
+                            f"{cells[registry_field]} ids start with {expected_prefix}",
+                        )
+                    )
             if rule.get("rule") == "ordered":
                 names = rule["fields"]
                 kinds = {f.name: f for f in resource.fields}
