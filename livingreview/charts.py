@@ -99,3 +99,165 @@ def evidence_map(cells: pd.DataFrame, rows: str, columns: str) -> alt.LayerChart
         description=f"Heatmap counting animal and clinical studies by {rows.replace('_', ' ')} "
         f"and {columns.replace('_', ' ')}; darker cells hold more studies.",
     )
+
+
+def meta_forest_plot(studies: pd.DataFrame, result, measure: str) -> alt.LayerChart:
+    """Study estimates sized by weight, with the pooled estimate as a diamond on its own row.
+
+    ``studies`` is the output of :func:`livingreview.meta.effect_sizes` (the raw 2x2 frame is
+    accepted too); ``result`` the :class:`livingreview.meta.MetaResult` of pooling them.
+    OR and RR use a log axis with a line of no effect at 1, RD a linear axis with it at 0.
+    """
+    from livingreview import meta
+
+    measure = meta.check_measure(measure)
+    if "estimate" not in studies.columns:
+        studies = meta.effect_sizes(studies, measure)
+    ratio = measure in ("OR", "RR")
+    used = studies[studies["included"]]
+    method = result.method + (" + Hartung-Knapp" if result.hartung_knapp else "")
+    pooled_label = f"Pooled estimate ({method})"
+    rows = pd.DataFrame(
+        {
+            "label": used["study"].astype(str),
+            "kind": "Study",
+            "estimate": used["estimate"].astype(float),
+            "ci_low": used["ci_low"].astype(float),
+            "ci_high": used["ci_high"].astype(float),
+            "weight": [result.weight_of(s) for s in used["study"]],
+            "treatment": [
+                f"{e}/{n}"
+                for e, n in zip(used["events_treatment"], used["n_treatment"], strict=True)
+            ],
+            "control": [
+                f"{e}/{n}" for e, n in zip(used["events_control"], used["n_control"], strict=True)
+            ],
+            "note": used["note"].astype(str),
+        }
+    )
+    pooled = pd.DataFrame(
+        {
+            "label": [pooled_label],
+            "kind": ["Pooled estimate"],
+            "estimate": [result.pooled_estimate],
+            "ci_low": [result.ci_low],
+            "ci_high": [result.ci_high],
+            "weight": [100.0],
+            "treatment": [
+                f"{int(used['events_treatment'].sum())}/{int(used['n_treatment'].sum())}"
+            ],
+            "control": [f"{int(used['events_control'].sum())}/{int(used['n_control'].sum())}"],
+            "note": ["; ".join(result.notes)],
+        }
+    )
+    data = pd.concat([rows, pooled], ignore_index=True)
+    order = list(data["label"])
+    low = min(float(data["ci_low"].min()), result.pi_low if result.pi_low is not None else 1e9)
+    high = max(float(data["ci_high"].max()), result.pi_high if result.pi_high is not None else -1e9)
+    no_effect = 1.0 if ratio else 0.0
+    low, high = min(low, no_effect), max(high, no_effect)
+    if ratio:
+        scale = alt.Scale(type="log", domain=[low / 1.2, high * 1.2], nice=False)
+    else:
+        pad = 0.05 * (high - low or 1.0)
+        scale = alt.Scale(domain=[low - pad, high + pad], nice=False, zero=False)
+    name = meta.MEASURES[measure].lower()
+    axis_title = (
+        f"{meta.MEASURES[measure]} (log scale; < 1: fewer events with treatment)"
+        if ratio
+        else f"{meta.MEASURES[measure]} (< 0: fewer events with treatment)"
+    )
+    fmt = ".2f" if ratio else ".3f"
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=360))
+    colour = alt.Color(
+        "kind:N",
+        title=None,
+        scale=alt.Scale(domain=["Study", "Pooled estimate"], range=[OKABE_ITO[0], OKABE_ITO[5]]),
+    )
+    tooltip = [
+        alt.Tooltip("label:N", title="Study"),
+        alt.Tooltip("estimate:Q", title=measure, format=fmt),
+        alt.Tooltip("ci_low:Q", title="95% CI low", format=fmt),
+        alt.Tooltip("ci_high:Q", title="95% CI high", format=fmt),
+        alt.Tooltip("weight:Q", title="Weight (%)", format=".1f"),
+        alt.Tooltip("treatment:N", title="Treatment events/n"),
+        alt.Tooltip("control:N", title="Control events/n"),
+        alt.Tooltip("note:N", title="Note"),
+    ]
+    base = alt.Chart(data)
+    x = alt.X("ci_low:Q", scale=scale, title=axis_title)
+    bars = base.mark_rule(strokeWidth=2).encode(
+        x=x, x2="ci_high:Q", y=y, color=colour, tooltip=tooltip
+    )
+    squares = (
+        base.transform_filter("datum.kind == 'Study'")
+        .mark_point(filled=True, shape="square", opacity=1)
+        .encode(
+            x=alt.X("estimate:Q", scale=scale),
+            y=y,
+            size=alt.Size(
+                "weight:Q",
+                title="Weight (%)",
+                scale=alt.Scale(domain=[0, 100], range=[20, 900]),
+                legend=alt.Legend(
+                    values=[5, 10, 25, 50], symbolType="square", symbolFillColor=OKABE_ITO[0]
+                ),
+            ),
+            color=colour,
+            tooltip=tooltip,
+        )
+    )
+    diamond = (
+        base.transform_filter("datum.kind == 'Pooled estimate'")
+        .mark_point(filled=True, shape="diamond", size=400, opacity=1)
+        .encode(x=alt.X("estimate:Q", scale=scale), y=y, color=colour, tooltip=tooltip)
+    )
+    layers = [
+        alt.Chart(pd.DataFrame({"x": [no_effect]}))
+        .mark_rule(strokeDash=[4, 4], color="#555555")
+        .encode(x=alt.X("x:Q", scale=scale)),
+        bars,
+        squares,
+        diamond,
+    ]
+    pi_text = ""
+    if result.pi_low is not None:
+        layers.insert(
+            1,
+            alt.Chart(
+                pd.DataFrame(
+                    {
+                        "label": [pooled_label],
+                        "pi_low": [result.pi_low],
+                        "pi_high": [result.pi_high],
+                    }
+                )
+            )
+            .mark_rule(strokeWidth=1, strokeDash=[2, 2], color=OKABE_ITO[5])
+            .encode(
+                x=alt.X("pi_low:Q", scale=scale),
+                x2="pi_high:Q",
+                y=y,
+                tooltip=[
+                    alt.Tooltip("pi_low:Q", title="95% prediction interval low", format=fmt),
+                    alt.Tooltip("pi_high:Q", title="95% prediction interval high", format=fmt),
+                ],
+            ),
+        )
+        pi_text = " A dotted line on the pooled row spans the 95% prediction interval."
+    description = (
+        f"Forest plot of the {name} in {result.k} studies: each study is a square, sized by its "
+        f"weight in the meta-analysis, with a line across its 95% confidence interval; the "
+        f"pooled estimate ({method}) is the diamond on the last row.{pi_text} The dashed line "
+        f"at {no_effect:g} marks no effect" + ("; the axis is logarithmic." if ratio else ".")
+    )
+    return (
+        alt.layer(*layers)
+        .properties(
+            title=f"{meta.MEASURES[measure]} by study and pooled ({method})",
+            width=460,
+            height=alt.Step(24),
+            description=description,
+        )
+        .configure_axis(labelFontSize=12, titleFontSize=12)
+    )

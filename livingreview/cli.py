@@ -103,7 +103,14 @@ def run(
         if problems:
             _fail("\n".join(f"{base.name}: {p}" for p in problems))
         # A reader's own parameters get their own output, so the book's run stays untouched.
-        selected = [Run(f"{base.name}-custom", base.notebook, merged, base.inputs, base.title)]
+        # A file named by a parameter (a reader's own data, say) becomes a declared input.
+        named = [
+            project.root / str(v)
+            for v in overrides.values()
+            if isinstance(v, str) and v and (project.root / v).is_file()
+        ]
+        inputs = tuple(dict.fromkeys([*base.inputs, *named]))
+        selected = [Run(f"{base.name}-custom", base.notebook, merged, inputs, base.title)]
     try:
         run_analyses(project, selected, force=force or bool(parameter), jobs=jobs)
     except AnalysisFailed as exc:

@@ -106,3 +106,33 @@ def load_table(name: str, project: Project | None = None, path: Path | None = No
 def bib_keys(project: Project | None = None) -> list[str]:
     project = project or find_project()
     return BIB_KEY.findall(project.bibliography.read_text(encoding="utf-8"))
+
+
+def data_dictionary(resource: Resource) -> pd.DataFrame:
+    """One line per column of a table: name, type, whether required, allowed values, meaning."""
+    rows = []
+    for f in resource.fields:
+        c = f.constraints
+        rules = []
+        if "enum" in c:
+            rules.append("one of: " + ", ".join(map(str, c["enum"])))
+        if "pattern" in c:
+            rules.append(f"format {c['pattern']}")
+        if "minimum" in c:
+            rules.append(f"at least {c['minimum']}")
+        if "exclusiveMinimum" in c:
+            rules.append(f"greater than {c['exclusiveMinimum']}")
+        if c.get("unique"):
+            rules.append("unique")
+        if f.bibkeys:
+            rules.append("reference keys in references.bib")
+        rows.append(
+            {
+                "Column": f.name,
+                "Type": f.type,
+                "Required": "yes" if f.required else "no",
+                "Rules": "; ".join(rules),
+                "Meaning": f.description,
+            }
+        )
+    return pd.DataFrame(rows)

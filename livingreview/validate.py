@@ -24,6 +24,7 @@ MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>|javascript:|\bon[a-z]+\s*=", re.I
 NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
 INTEGER = re.compile(r"^-?\d+$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CITE = re.compile(r"\{cite(?::\w+)?\}`([^`]+)`")
 BIDI_CONTROL = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 
 
@@ -428,11 +429,10 @@ def validate_project(project: Project) -> list[Problem]:
         found, keys = validate_resource(project, resource, bib)
         problems.extend(found)
         cited |= keys
-    # keys the chapters cite count as used too
-    for chapter in sorted(project.chapters_dir.glob("**/*.md")):
-        for match in re.finditer(
-            r"\{cite(?::\w+)?\}`([^`]+)`", chapter.read_text(encoding="utf-8")
-        ):
+    # keys cited by the chapters and the analyses' text count as used too
+    pages = [*project.chapters_dir.glob("**/*.md"), *project.analyses_dir.glob("*.ipynb")]
+    for page in sorted(pages):
+        for match in CITE.finditer(page.read_text(encoding="utf-8")):
             cited.update(k.strip() for k in match.group(1).split(","))
     for key in sorted(bib - cited):
         problems.append(
@@ -442,7 +442,7 @@ def validate_project(project: Project) -> list[Problem]:
                 None,
                 key,
                 "uncited",
-                "entry is cited by no data row and no chapter",
+                "entry is cited by no data row, chapter or analysis",
                 "cite it or remove it",
             )
         )

@@ -72,6 +72,22 @@ def test_noop_rebuild_executes_nothing_and_edit_reruns_only_its_readers(tmp_path
     assert "OR 0.29 (95% CI 0.22 to 0.38)" not in chapter
     assert '"estimate": 0.31' in chapter  # the chart's data
 
+    # adding a study changes the count in the prose and the table, and nothing else re-runs
+    assert 'currently lists <span class="pasted-text">11</span> animal studies' in chapter
+    studies = root / "data" / "preclinical_studies.csv"
+    new_row = (
+        "newstudy2026,ou2022,2026,rat,caecal ligation and puncture (CLP),kidney,adipose MSCs,"
+        "cells,intravenous,1 h after surgery,not reported in source,lower creatinine,false,"
+        "unverified,Test row.\n"
+    )
+    studies.write_text(studies.read_text(encoding="utf-8") + new_row, "utf-8")
+    added = cli(root, "book", check=True)
+    assert "run   evidence_tables: data/preclinical_studies.csv changed" in added.stdout
+    assert "reuse pooled_effects: unchanged" in added.stdout
+    chapter = page(root, "chapters/preclinical.html")
+    assert 'currently lists <span class="pasted-text">12</span> animal studies' in chapter
+    assert "newstudy2026" not in chapter and "lower creatinine" in chapter
+
 
 def test_failures_leave_the_last_good_book_and_the_data_untouched(tmp_path):
     root = copy_repo(tmp_path / "repo")
@@ -109,9 +125,9 @@ def test_invalid_data_stops_before_anything_runs(tmp_path):
     text = data.read_text(encoding="utf-8")
     bad = text.replace(",0.29,0.22,0.38,", ",0.29,0.42,0.38,", 1)
     data.write_text(bad, "utf-8")
-    before = {p.name: p.read_bytes() for p in (root / "data").iterdir()}
+    before = {p: p.read_bytes() for p in (root / "data").rglob("*") if p.is_file()}
     result = cli(root, "book")
     assert result.returncode == 1
     assert "data/pooled_effects.csv, row 2, column 'ci_low,estimate,ci_high'" in result.stderr
     assert not (root / "_build" / "executed").exists()
-    assert {p.name: p.read_bytes() for p in (root / "data").iterdir()} == before
+    assert {p: p.read_bytes() for p in (root / "data").rglob("*") if p.is_file()} == before
