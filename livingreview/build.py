@@ -74,7 +74,11 @@ def stage(project: Project, runs: list[Run]) -> Path:
             for path in sorted(src_dir.rglob("*")):
                 if path.is_file():
                     wanted[stage_dir / path.relative_to(project.root)] = path
-    wanted[stage_dir / "data" / "references.bib"] = project.bibliography
+    # The data and the manifest ride along: pages offer the CSVs behind each figure for download.
+    for path in sorted(project.data_dir.rglob("*")):
+        if path.is_file():
+            wanted[stage_dir / path.relative_to(project.root)] = path
+    wanted[stage_dir / "analyses" / "manifest.yml"] = project.manifest
     for run in runs:
         executed = output_path(project, run)
         if not executed.is_file():

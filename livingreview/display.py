@@ -45,6 +45,12 @@ class ChartHTML:
             f"}})();</script></figure>"
         )
 
+    def _repr_svg_(self) -> str:
+        """A static rendering for print, PDF and LaTeX builds (deterministic, no browser)."""
+        import vl_convert
+
+        return vl_convert.vegalite_to_svg(self.spec)
+
     def __repr__(self) -> str:
         return f"<chart: {self.description}>"
 

@@ -15,9 +15,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import yaml
 from docutils import nodes
 from docutils.parsers.rst import directives
 from myst_nb.ext.glue.utils import PendingGlueReferenceError, create_pending_glue_ref
+from sphinx import addnodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
@@ -57,7 +59,45 @@ class AnalysisFigure(SphinxDirective):
             figure += caption
             if len(holder) > 1:
                 figure += nodes.legend("", *holder[1:])
-        return [figure]
+        return [figure, *self.reproduce_box(doc)]
+
+    def reproduce_box(self, doc: str) -> list[nodes.Node]:
+        """'Reproduce this': the command, the executed notebook and the data behind the figure."""
+        env = self.env
+        notebook = (Path(env.doc2path(env.docname)).parent / doc).resolve()
+        try:
+            rel_notebook = notebook.relative_to(Path(env.srcdir).resolve()).as_posix()
+        except ValueError:
+            return []
+        run = _manifest_runs(env.srcdir).get(rel_notebook)
+        if run is None:
+            return []
+        box = nodes.container(classes=["reproduce-box"])
+        para = nodes.paragraph()
+        para += nodes.strong(text="Reproduce this: ")
+        para += nodes.literal(text=f"livingreview run {run['name']}")
+        para += nodes.Text(" · Download: ")
+        files = [rel_notebook, *run.get("inputs", [])]
+        for index, target in enumerate(files):
+            if index:
+                para += nodes.Text(", ")
+            label = "executed notebook" if index == 0 else Path(target).name
+            ref = addnodes.download_reference(
+                "", "", reftarget="/" + target, refdoc=env.docname, refexplicit=True
+            )
+            ref += nodes.literal(text=label)
+            para += ref
+        box += para
+        return [box]
+
+
+def _manifest_runs(srcdir: str) -> dict[str, dict]:
+    """Manifest runs keyed by the staged notebook path they produce (analyses/<name>.ipynb)."""
+    manifest = Path(srcdir) / "analyses" / "manifest.yml"
+    if not manifest.is_file():
+        return {}
+    runs = yaml.safe_load(manifest.read_text(encoding="utf-8")).get("runs", [])
+    return {f"analyses/{run['name']}.ipynb": run for run in runs}
 
 
 def _is_remote(url: str) -> bool:

@@ -1,0 +1,134 @@
+"""Book health: clean notebooks, a consistent table of contents, internal links, determinism."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import yaml
+from conftest import REPO, cli, copy_repo
+
+from livingreview.manifest import load_manifest
+from livingreview.project import Project
+
+SKELETON = ("## Overview", "## Prerequisites", "## Content", "## Summary", "## Resources")
+
+
+def committed_notebooks() -> list[Path]:
+    return sorted((REPO / "analyses").glob("*.ipynb"))
+
+
+def test_committed_notebooks_carry_no_outputs_and_share_one_skeleton():
+    assert committed_notebooks()
+    for path in committed_notebooks():
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert all(not c["outputs"] and c["execution_count"] is None for c in code), path.name
+        assert any("parameters" in c["metadata"].get("tags", []) for c in code), path.name
+        markdown = "\n".join(
+            "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"
+        )
+        missing = [heading for heading in SKELETON if heading not in markdown]
+        assert not missing, f"{path.name} lacks {missing}"
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+    for part in toc["parts"]:
+        files += [entry["file"] for entry in part["chapters"]]
+    return files
+
+
+def test_every_analysis_run_is_in_the_book_and_every_toc_entry_exists():
+    runs = load_manifest(Project(REPO))
+    files = toc_files()
+    assert {f"analyses/{run.name}" for run in runs} <= set(files)
+    for entry in files:
+        folder = entry.split("/")[0]
+        suffix = ".ipynb" if folder == "analyses" else ".md"
+        assert (REPO / f"{entry}{suffix}").is_file(), entry
+    chapters = {p.stem for p in (REPO / "chapters").glob("*.md")}
+    assert chapters == {f.split("/")[1] for f in files if f.startswith("chapters/")}
+
+
+def test_chapter_labels_match_file_names():
+    for path in (REPO / "chapters").glob("*.md"):
+        first = path.read_text(encoding="utf-8").lstrip().splitlines()[0]
+        assert first == f"({path.stem})=", path.name
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("name"):
+            self.ids.add(attrs["name"])
+        for key in ("href", "src"):
+            if attrs.get(key):
+                self.links.append(attrs[key])
+
+
+def parse(path: Path) -> Links:
+    parser = Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_internal_links_and_anchors_resolve(built_book):
+    html = built_book / "_build" / "html"
+    pages = {p: parse(p) for p in html.rglob("*.html") if "_static" not in p.parts}
+    broken = []
+    for page, parsed in pages.items():
+        for link in parsed.links:
+            parts = urlsplit(link)
+            if parts.scheme or link.startswith(("//", "mailto:", "javascript:")):
+                continue
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                broken.append(f"{page.relative_to(html)} -> {link}")
+            elif parts.fragment and target.suffix == ".html":
+                ids = pages[target].ids if target in pages else parse(target).ids
+                if unquote(parts.fragment) not in ids:
+                    broken.append(f"{page.relative_to(html)} -> {link} (no anchor)")
+    assert broken == []
+
+
+def test_every_page_with_a_figure_offers_reproduce_and_downloads(built_book):
+    html = built_book / "_build" / "html"
+    for page in html.rglob("chapters/*.html"):
+        text = page.read_text(encoding="utf-8")
+        figures = text.count('class="analysis-figure')
+        if figures:
+            assert text.count("reproduce-box") == figures, page.name
+            assert re.search(r'href="\.\./_downloads/[0-9a-f]+/[a-z_]+\.(csv|json)"', text), page.name
+
+
+def test_two_clean_builds_are_identical(built_book, tmp_path):
+    other = copy_repo(tmp_path / "repo")
+    cli(other, "book", check=True)
+    for folder in ("_build/executed", "_build/html"):
+        first = {
+            p.relative_to(built_book / folder): p.read_bytes()
+            for p in (built_book / folder).rglob("*")
+            if p.is_file()
+        }
+        second = {
+            p.relative_to(other / folder): p.read_bytes()
+            for p in (other / folder).rglob("*")
+            if p.is_file()
+        }
+        assert sorted(first) == sorted(second), folder
+        differing = [str(name) for name in first if first[name] != second[name]]
+        assert differing == [], f"{folder}: {differing[:10]}"
