@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import shutil
 import threading
@@ -136,3 +137,104 @@ def test_search_works_offline(server, browser):
     assert results.count() >= 1
     assert "organ" in visit.page.locator("#search-results").inner_text().lower()
     assert visit.errors == [] and visit.failed == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile data: rejected by validation; if it slips past validation, rendered inert.
+
+PAYLOADS = [
+    '<script>window.__pwned = "script"</script>',
+    '<img id="injected" src="x" onerror="window.__pwned = \'img\'">',
+    '"><svg id="injected" onload="window.__pwned = \'svg\'">',
+    "</script><script>window.__pwned = 'breakout'</script>",
+    '<a id="injected" href="javascript:window.__pwned=1">click</a>',
+]
+TEXT_COLUMNS = [
+    "species",
+    "sepsis_model",
+    "organ",
+    "cell_source",
+    "route",
+    "timing",
+    "mechanism",
+    "main_finding",
+    "notes",
+]
+
+
+def hostile_row(header: list[str], payloads: list[str]) -> dict[str, str]:
+    row = dict.fromkeys(header, "")
+    row.update(study_id="hostile2026", ref_key="ou2022", year="2026", product="cells")
+    row.update(in_source_table1="false", verification="unverified")
+    for index, column in enumerate(TEXT_COLUMNS):
+        row[column] = payloads[index % len(payloads)]
+    return row
+
+
+def append_row(path: Path, row: dict[str, str]) -> None:
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.DictWriter(out, fieldnames=list(row), lineterminator="\n").writerow(row)
+    path.write_text(path.read_text(encoding="utf-8") + out.getvalue(), encoding="utf-8")
+
+
+def test_hostile_row_is_rejected_and_renders_inert(browser, tmp_path):
+    import csv
+
+    from conftest import cli, copy_repo
+
+    root = copy_repo(tmp_path / "repo")
+    data = root / "data" / "preclinical_studies.csv"
+    header = next(csv.reader(data.open(encoding="utf-8")))
+    row = hostile_row(header, PAYLOADS)
+    row["study_id"] = "=HYPERLINK(1)"
+    row["notes"] = "x" * 100_000
+    append_row(data, row)
+    original = data.read_bytes()
+    result = cli(root, "validate", "--json")
+    assert result.returncode == 1
+    problems = {(p["column"], p["rule"]) for p in json.loads(result.stdout)}
+    for column in TEXT_COLUMNS[:-1]:
+        assert (column, "markup") in problems, column
+    assert ("study_id", "formula-injection") in problems
+    assert ("notes", "too-long") in problems
+    assert data.read_bytes() == original
+
+    # Legitimate right-to-left and CJK text passes validation.
+    data.write_bytes(original.rsplit(b"\n", 2)[0] + b"\n")
+    legit = hostile_row(header, ["脓毒症小鼠模型", "تعفن الدم", "אלח דם"])
+    legit["study_id"] = "unicode2026"
+    append_row(data, legit)
+    assert cli(root, "validate").returncode == 0
+
+    # Markup that slipped past validation is escaped: run and build without validating.
+    append_row(data, hostile_row(header, PAYLOADS))
+    cli(root, "run", check=True)
+    cli(root, "build", check=True)
+    html = root / "_build" / "html"
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(html))
+    handler.log_message = lambda *args: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        for path in (
+            "chapters/preclinical.html",
+            "analyses/evidence_tables.html",
+            "chapters/outlook.html",
+        ):
+            visit = PageVisit(browser, base, path)
+            page = visit.page
+            assert page.evaluate("typeof window.__pwned") == "undefined", path
+            assert page.locator("#injected").count() == 0, path
+            if "preclinical" in path:
+                assert page.get_by_text("脓毒症小鼠模型").count() >= 1
+                assert (
+                    page.get_by_text('<img id="injected"', exact=False).count() >= 1
+                )  # shown as text
+            assert [e for e in visit.errors if "pwned" in e] == [], path
+            page.close()
+    finally:
+        httpd.shutdown()
