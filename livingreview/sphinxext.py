@@ -146,6 +146,12 @@ def note_glue_sources(app, docname: str, source: list[str]) -> None:
             env.note_dependency(str(notebook))
 
 
+def add_pdf_placeholder(app, doctree, docname: str) -> None:
+    """Mark where ``livingreview pdf`` puts the links to a chapter's PDF, once they exist."""
+    if docname.startswith("chapters/") and app.builder.format == "html":
+        doctree += nodes.raw("", "<!-- livingreview:pdf-links -->", format="html")
+
+
 def set_theme_defaults(app, config) -> None:
     # Without a default mode the theme logs a console error on every first visit.
     config.html_context.setdefault("default_mode", "auto")
@@ -155,5 +161,6 @@ def setup(app):
     app.add_directive("analysis-figure", AnalysisFigure)
     app.connect("config-inited", set_theme_defaults)
     app.connect("source-read", note_glue_sources)
+    app.connect("doctree-resolved", add_pdf_placeholder)
     app.connect("html-page-context", keep_book_offline)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
