@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: book test validate run build serve lint format lock clean benchmark
+.PHONY: book test validate run build serve pdf linkcheck lint format lock clean benchmark
 
 # (Re)install whenever the lock file or the project metadata changes.
 $(INSTALLED): requirements.lock pyproject.toml
@@ -32,6 +32,14 @@ build: $(INSTALLED)
 
 serve: $(INSTALLED)
 	$(BIN)/livingreview serve
+
+# One PDF per chapter and one for the book (needs Debian's chromium), into _build/pdf.
+pdf: book
+	$(BIN)/livingreview pdf
+
+# Checks every external link (DOIs, registries). Needs the network, so CI never runs it.
+linkcheck: book
+	$(BIN)/jupyter-book build _build/stage --path-output _build/linkcheck --builder linkcheck
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check livingreview tests benchmarks

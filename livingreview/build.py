@@ -79,6 +79,8 @@ def stage(project: Project, runs: list[Run]) -> Path:
         if path.is_file():
             wanted[stage_dir / path.relative_to(project.root)] = path
     wanted[stage_dir / "analyses" / "manifest.yml"] = project.manifest
+    for path in sorted((project.root / "releases").glob("*.json")):
+        wanted[stage_dir / "releases" / path.name] = path
     for run in runs:
         executed = output_path(project, run)
         if not executed.is_file():

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import yaml
 
+from livingreview import authoring
 from livingreview.build import BuildFailed, build_html
+from livingreview.datapackage import resources
 from livingreview.manifest import ManifestInvalid, Run, check_parameters, load_manifest
 from livingreview.project import Project, ProjectNotFound, find_project
 from livingreview.runner import AnalysisFailed, run_analyses
@@ -68,7 +72,11 @@ def _parse_parameter(text: str) -> tuple[str, object]:
     if "=" not in text:
         raise typer.BadParameter(f"expected key=value, got {text!r}")
     key, raw = text.split("=", 1)
-    return key.strip(), yaml.safe_load(raw)
+    value = yaml.safe_load(raw)
+    # YAML reads 2026-11-25 as a date; notebooks take dates as ISO strings.
+    if isinstance(value, datetime.date):
+        value = value.isoformat()
+    return key.strip(), value
 
 
 @app.command()
@@ -162,6 +170,140 @@ def serve(
             server.serve_forever()
         except KeyboardInterrupt:
             pass
+
+
+def _parse_assignment(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise typer.BadParameter(f"expected column=value, got {text!r}")
+    column, value = text.split("=", 1)
+    return column.strip(), value
+
+
+@app.command()
+def add(
+    table: Annotated[str, typer.Argument(help="Table name (e.g. preclinical_studies) or file.")],
+    assignments: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="A cell of the new row: column=value (repeat per column)."),
+    ] = None,
+    prompt: Annotated[bool, typer.Option("--prompt", help="Ask for every column.")] = False,
+) -> None:
+    """Append one validated row to a data table; no other line of the file changes."""
+    project = _project()
+    resource = authoring.find_resource(project, table)
+    if resource is None:
+        _fail(f"unknown table '{table}' (tables: {', '.join(resources(project))})")
+        return
+    values = dict(_parse_assignment(a) for a in assignments or [])
+    missing = [f for f in resource.fields if f.required and not values.get(f.name, "").strip()]
+    if prompt or (missing and sys.stdin.isatty()):
+        for f in resource.fields:
+            if prompt or f.name not in values:
+                rules = [f.type, *(["required"] if f.required else [])]
+                if "enum" in f.constraints:
+                    rules.append("one of: " + ", ".join(map(str, f.constraints["enum"])))
+                typer.echo(f"{f.name}: {f.description}", err=True)
+                values[f.name] = typer.prompt(
+                    f"  {f.name} [{'; '.join(rules)}]",
+                    default=values.get(f.name, ""),
+                    show_default=bool(values.get(f.name)),
+                )
+    try:
+        line = authoring.add_row(project, table, values)
+    except authoring.RowRejected as exc:
+        for problem in exc.problems:
+            typer.echo(problem, err=True)
+        _fail(f"row rejected: {len(exc.problems)} problem(s); data/{resource.path} was not changed")
+    typer.echo(f"added data/{resource.path} line {line}; `livingreview book` updates the book")
+
+
+@app.command()
+def changes(
+    since: Annotated[
+        str | None,
+        typer.Option(help="Git revision, release tag vX.Y.Z or version (default: latest tag)."),
+    ] = None,
+) -> None:
+    """Rows added, removed and changed since a revision or release, and changed glued values."""
+    project = _project()
+    try:
+        found = authoring.changed_evidence(project, since)
+    except (authoring.ChangesFailed, ManifestInvalid) as exc:
+        _fail(str(exc))
+        return
+    typer.echo(authoring.format_changes(found))
+
+
+@app.command()
+def release(
+    version: Annotated[str, typer.Argument(help="The new version, X.Y.Z.")],
+    date: Annotated[
+        str | None, typer.Option(help="Release date YYYY-MM-DD (default: today).")
+    ] = None,
+    conclusions: Annotated[
+        str, typer.Option(help="Did a conclusion of the review change? yes or no.")
+    ] = "no",
+    note: Annotated[str, typer.Option(help="Which conclusion changed, or a note.")] = "",
+) -> None:
+    """Record a version: snapshot, releases.csv, version numbers, CHANGELOG (no commit)."""
+    project = _project()
+    try:
+        snapshot = authoring.release(project, version, date, conclusions, note, report=typer.echo)
+    except authoring.ReleaseRefused as exc:
+        _fail(f"release refused: {exc}")
+        return
+    typer.echo(
+        f"released {version}: wrote {project.rel(snapshot)} and updated data/releases.csv, "
+        "data/datapackage.json, CITATION.cff and CHANGELOG.md\nreview the diff, then record it:"
+    )
+    for command in authoring.git_commands(version):
+        typer.echo(f"  {command}")
+
+
+@app.command("refresh-trials")
+def refresh_trials(
+    apply: Annotated[
+        bool, typer.Option(help="Write the changes (default: only show them).")
+    ] = False,
+) -> None:
+    """Compare each NCT trial with ClinicalTrials.gov; --apply writes status, dates, enrollment."""
+    from livingreview.registry import (
+        RefreshError,
+        RegistryUnavailable,
+        apply_refresh,
+        format_report,
+        plan_refresh,
+    )
+
+    project = _project()
+    try:
+        report = plan_refresh(project)
+    except RegistryUnavailable as exc:
+        _fail(str(exc))
+        return
+    typer.echo(format_report(report))
+    if apply and report.changed:
+        try:
+            written = apply_refresh(project, report)
+        except RefreshError as exc:
+            _fail(f"nothing written: {exc}")
+            return
+        typer.echo(f"updated {len(written)} trial(s) in data/registered_trials.csv")
+    elif report.changed:
+        typer.echo("dry run: pass --apply to write these changes")
+    if report.errors:
+        _fail(f"{len(report.errors)} trial(s) could not be refreshed")
+
+
+@app.command()
+def pdf() -> None:
+    """Print every chapter and the whole book to PDF (needs Debian's chromium)."""
+    from livingreview.pdf import PdfFailed, build_pdfs
+
+    try:
+        build_pdfs(_project())
+    except PdfFailed as exc:
+        _fail(str(exc))
 
 
 def main() -> None:  # pragma: no cover

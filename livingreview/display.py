@@ -70,7 +70,12 @@ class TableHTML:
             body = body.replace(
                 "<thead>", f"<caption>{html.escape(self.caption)}</caption>\n  <thead>", 1
             )
-        return f'<div class="evidence-table-wrapper">{body}</div>'
+        # A scrollable region must be reachable by keyboard and named for screen readers.
+        label = html.escape(self.caption or "Evidence table", quote=True)
+        return (
+            f'<div class="evidence-table-wrapper" tabindex="0" role="region" aria-label="{label}">'
+            f"{body}</div>"
+        )
 
     def __repr__(self) -> str:
         return self.frame.to_string(index=False)

@@ -12,6 +12,9 @@ documents but has no caption or label. ``analysis-figure`` combines the two:
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 from pathlib import Path
 
@@ -123,6 +126,12 @@ def keep_book_offline(app, pagename, templatename, context, doctree) -> None:
             continue
         kept.append(script)
     scripts[:] = kept
+    # docutils marks the bibliography as an ARIA list whose entries are not list items;
+    # assistive technology then announces a broken list. It reads fine as plain entries.
+    if "body" in context:
+        context["body"] = context["body"].replace(
+            '<div role="list" class="citation-list">', '<div class="citation-list">'
+        )
     for css in context.get("css_files", []):
         filename = getattr(css, "filename", str(css)) or ""
         if _is_remote(filename):
@@ -140,16 +149,148 @@ def note_glue_sources(app, docname: str, source: list[str]) -> None:
     """
     env = app.env
     here = Path(env.doc2path(docname)).parent
+    srcdir = Path(env.srcdir).resolve()
+    inputs: set[str] = set()
+    runs = _manifest_runs(env.srcdir)
     for rel in sorted(set(GLUE_SOURCE.findall(source[0]))):
         notebook = (here / rel).resolve()
         if notebook.is_file():
             env.note_dependency(str(notebook))
+            run = runs.get(notebook.relative_to(srcdir).as_posix(), {})
+            inputs.update(run.get("inputs", []))
+    if docname.startswith("chapters/"):
+        source[0] = _with_stamp(source[0], chapter_stamp(srcdir, sorted(inputs)))
+        for name in ("data/releases.csv", "data/datapackage.json"):
+            if (srcdir / name).is_file():
+                env.note_dependency(str(srcdir / name))
+
+
+def _with_stamp(text: str, stamp: str) -> str:
+    """Put the stamp right under the page's first heading."""
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if line.startswith("# "):
+            lines.insert(index + 1, f"\n{stamp}\n")
+            break
+    return "\n".join(lines)
+
+
+def chapter_stamp(srcdir: Path, inputs: list[str]) -> str:
+    """'Evidence current to …; version …; the data behind this page last changed in …'.
+
+    A page's data last changed in the earliest release from which the bytes of every data
+    file it uses stayed the same; a difference from the latest release means unreleased edits.
+    """
+    descriptor = json.loads((srcdir / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    parts = [f"Evidence current to {descriptor.get('x-evidence-current-to', 'unknown')}"]
+    releases = _releases(srcdir)
+    if releases:
+        parts.append(f"book version {releases[-1]['version']}")
+    if inputs and releases:
+        current = {p: _sha256(srcdir / p) for p in inputs}
+        if any(releases[-1]["data"].get(p) != digest for p, digest in current.items()):
+            parts.append("the data behind this page changed after the latest release")
+        else:
+            since = releases[-1]
+            for release in reversed(releases[:-1]):
+                if any(release["data"].get(p) != current[p] for p in inputs):
+                    break
+                since = release
+            parts.append(
+                f"data behind this page last changed in version {since['version']} "
+                f"({since['date']})"
+            )
+    return "*" + "; ".join(parts) + ".*"
+
+
+def _releases(srcdir: Path) -> list[dict]:
+    folder = srcdir / "releases"
+    found = [json.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*.json")]
+    return sorted(found, key=lambda r: tuple(int(x) for x in r["version"].split(".")))
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
 
 
 def add_pdf_placeholder(app, doctree, docname: str) -> None:
     """Mark where ``livingreview pdf`` puts the links to a chapter's PDF, once they exist."""
     if docname.startswith("chapters/") and app.builder.format == "html":
         doctree += nodes.raw("", "<!-- livingreview:pdf-links -->", format="html")
+
+
+NOT_REVIEW_CHAPTERS = {
+    "index", "bibliography", "glossary", "about", "data", "whats_new", "teaching_guide",
+}  # fmt: skip
+
+
+class BookCitation(SphinxDirective):
+    """BibTeX for the book (latest release) and, with ``:chapters:``, for each chapter."""
+
+    option_spec = {"chapters": directives.flag}
+
+    def run(self) -> list[nodes.Node]:
+        srcdir = Path(self.env.srcdir)
+        self.env.note_dependency(str(srcdir / "data" / "releases.csv"))
+        releases = _releases(srcdir)
+        version = releases[-1]["version"] if releases else "unreleased"
+        year = releases[-1]["date"][:4] if releases else ""
+        title = self.config.html_title or self.config.project
+        entries = [
+            "@book{msc_sepsis_living_review,\n"
+            f"  title     = {{{title}}},\n"
+            "  author    = {{The living review team}},\n"
+            f"  year      = {{{year}}},\n"
+            f"  edition   = {{Version {version}}},\n"
+            "  note      = {Based on Niu X, Sun Z, Xie M, Li S. Basic \\& Clinical Medicine 2025, "
+            "doi:10.16352/j.issn.1001-6325.2025.09.1234}\n}"
+        ]
+        if "chapters" in self.options:
+            for path in sorted((srcdir / "chapters").glob("*.md")):
+                name, docname = path.stem, f"chapters/{path.stem}"
+                if name in NOT_REVIEW_CHAPTERS:
+                    continue
+                heading = next(
+                    (
+                        ln[2:]
+                        for ln in path.read_text(encoding="utf-8").splitlines()
+                        if ln.startswith("# ")
+                    ),
+                    name,
+                )
+                chapter_title = heading.strip()
+                entries.append(
+                    f"@incollection{{msc_sepsis_{name},\n"
+                    f"  title     = {{{chapter_title}}},\n"
+                    f"  booktitle = {{{title}}},\n"
+                    "  author    = {{The living review team}},\n"
+                    f"  year      = {{{year}}},\n"
+                    f"  edition   = {{Version {version}}},\n"
+                    f"  note      = {{Chapter {docname}.html}}\n}}"
+                )
+        text = "\n\n".join(entries)
+        block = nodes.literal_block(text, text, language="bibtex")
+        self.set_source_info(block)
+        return [block]
+
+
+def write_redirects(app, exception) -> None:
+    """Old page addresses keep working: each moved page leaves a redirect behind."""
+    if exception or app.builder.format != "html":
+        return
+    for old, new in app.config.livingreview_redirects.items():
+        target = Path(app.outdir) / f"{old}.html"
+        if target.exists():
+            continue  # a real page wins over a redirect
+        target.parent.mkdir(parents=True, exist_ok=True)
+        url = Path(os.path.relpath(Path(app.outdir) / f"{new}.html", target.parent)).as_posix()
+        target.write_text(
+            '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            f'<title>Moved</title><meta http-equiv="refresh" content="0; url={url}">'
+            f'<link rel="canonical" href="{url}"></head>'
+            f'<body><p>This page has moved to <a href="{url}">{url}</a>.</p></body></html>\n',
+            encoding="utf-8",
+        )
 
 
 def set_theme_defaults(app, config) -> None:
@@ -162,5 +303,8 @@ def setup(app):
     app.connect("config-inited", set_theme_defaults)
     app.connect("source-read", note_glue_sources)
     app.connect("doctree-resolved", add_pdf_placeholder)
+    app.add_directive("book-citation", BookCitation)
+    app.add_config_value("livingreview_redirects", {}, "html")
+    app.connect("build-finished", write_redirects)
     app.connect("html-page-context", keep_book_offline)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -112,7 +112,9 @@ def test_every_page_with_a_figure_offers_reproduce_and_downloads(built_book):
         figures = text.count('class="analysis-figure')
         if figures:
             assert text.count("reproduce-box") == figures, page.name
-            assert re.search(r'href="\.\./_downloads/[0-9a-f]+/[a-z_]+\.(csv|json)"', text), page.name
+            assert re.search(r'href="\.\./_downloads/[0-9a-f]+/[a-z_]+\.(csv|json)"', text), (
+                page.name
+            )
 
 
 def test_two_clean_builds_are_identical(built_book, tmp_path):
@@ -132,3 +134,31 @@ def test_two_clean_builds_are_identical(built_book, tmp_path):
         assert sorted(first) == sorted(second), folder
         differing = [str(name) for name in first if first[name] != second[name]]
         assert differing == [], f"{folder}: {differing[:10]}"
+
+
+def test_moved_pages_redirect_to_pages_that_exist(built_book):
+    config = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
+    redirects = config["sphinx"]["config"]["livingreview_redirects"]
+    html = built_book / "_build" / "html"
+    for old, new in redirects.items():
+        page = (html / f"{old}.html").read_text(encoding="utf-8")
+        target = re.search(r'url=([^"]+)"', page).group(1)
+        assert (html / old).parent.joinpath(target).resolve() == (html / f"{new}.html").resolve()
+        assert (html / f"{new}.html").is_file()
+
+
+def test_about_page_shows_bibtex_for_the_book_and_each_chapter(built_book):
+    page = (built_book / "_build" / "html" / "chapters" / "about.html").read_text(encoding="utf-8")
+    about = re.sub(r"<[^>]+>", "", page)  # the BibTeX is syntax-highlighted
+    assert "@book{msc_sepsis_living_review" in about
+    assert "@incollection{msc_sepsis_preclinical" in about
+    citation = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
+    assert f"Version {citation['version']}" in about
+
+
+def test_every_chapter_shows_its_evidence_date_and_version(built_book):
+    for page in (built_book / "_build" / "html" / "chapters").glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        if "This page has moved" in text:
+            continue
+        assert "Evidence current to 2025-07-09; book version" in text, page.name

@@ -240,32 +240,34 @@ def test_hostile_row_is_rejected_and_renders_inert(browser, tmp_path):
         httpd.shutdown()
 
 
-def test_pdfs_per_chapter_and_for_the_book(built_book, tmp_path):
-    from pypdf import PdfReader
+def test_every_page_passes_axe_without_serious_violations(server, browser):
+    import axe_playwright_python
 
-    from livingreview.pdf import build_pdfs, chapter_pages
-    from livingreview.project import Project
+    axe = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+    base, html = server
+    serious = {}
+    for path in [*all_pages(html), "search.html"]:
+        visit = PageVisit(browser, base, path)
+        visit.page.add_script_tag(content=axe)
+        violations = visit.page.evaluate(
+            """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+                .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"""
+        )
+        if violations:
+            serious[path] = violations
+        visit.page.close()
+    assert serious == {}
 
-    root = tmp_path / "book"
-    shutil.copytree(built_book / "_build" / "html", root / "_build" / "html")
-    shutil.copy(built_book / "_toc.yml", root / "_toc.yml")
-    project = Project(root)
-    book = build_pdfs(project, report=lambda _: None)
-    names = [name for _, name in chapter_pages(project)]
-    assert {p.stem for p in (root / "_build" / "pdf").glob("*.pdf")} == {*names, "book"}
-    reader = PdfReader(book)
-    titles = [item.title for item in reader.outline]
-    assert len(titles) == len(names)
-    assert titles[:2] == ["Stem cell therapy for sepsis: a living review", "Introduction"]
-    text = PdfReader(root / "_build" / "pdf" / "preclinical.pdf").pages
-    preclinical = "\n".join(page.extract_text() for page in text)
-    assert "OR 0.29 (95% CI 0.22 to 0.38)" in preclinical
-    assert "Pooled effects of MSC therapy in animal models of sepsis" in preclinical  # chart title
-    references = "\n".join(
-        p.extract_text() for p in PdfReader(root / "_build" / "pdf" / "bibliography.pdf").pages
-    )
-    assert "Sepsis and septic shock" in references
-    # each chapter page now links to its PDF, and the link resolves
-    page = (root / "_build" / "html" / "chapters" / "preclinical.html").read_text(encoding="utf-8")
-    assert 'href="../_pdf/preclinical.pdf"' in page
-    assert (root / "_build" / "html" / "_pdf" / "preclinical.pdf").is_file()
+
+def test_exercise_solutions_are_hidden_until_asked(server, browser):
+    base, _ = server
+    visit = PageVisit(browser, base, "chapters/preclinical.html")
+    solution = visit.page.locator("div.solution.dropdown").first
+    body = solution.locator("section").first
+    assert visit.page.locator("div.exercise").count() >= 3
+    assert not body.is_visible()
+    solution.locator(".admonition-title").first.click()
+    body.wait_for(state="visible", timeout=5_000)
+    assert "deaths per 1,000" in body.inner_text()
+    assert visit.errors == []
