@@ -50,7 +50,8 @@ def chapter_pages(project: Project) -> list[tuple[str, str]]:
     return [(doc, doc.split("/")[-1]) for doc in docs if doc.startswith("chapters/")]
 
 
-def _serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+def serve_folder(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """Serve ``folder`` on a free loopback port in a background thread; returns (server, URL)."""
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
     handler.log_message = lambda *args: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -76,7 +77,7 @@ def build_pdfs(project: Project, report: Callable[[str], None] = print) -> Path:
         raise PdfFailed("no book in _build/html: run `make book` first")
     out = project.build_dir / "pdf"
     out.mkdir(parents=True, exist_ok=True)
-    server, base = _serve(book_html)
+    server, base = serve_folder(book_html)
     printed: list[tuple[str, Path]] = []
     try:
         with sync_playwright() as p:

@@ -6,27 +6,18 @@ failure, so these tests also prove the book reads offline.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 
+from livingreview.pdf import CHROMIUM_ARGS, serve_folder
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Vega's SVG marks: bars and cells (rect), points (symbol), CI lines and rules (rule)
 MARKS = "svg .mark-rect path, svg .mark-symbol path, svg .mark-rule line"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI"):
@@ -39,12 +30,8 @@ if not Path(CHROMIUM).exists():
 @pytest.fixture(scope="module")
 def server(built_book):
     html = built_book / "_build" / "html"
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(html))
-    handler.log_message = lambda *args: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", html
+    httpd, base = serve_folder(html)
+    yield base, html
     httpd.shutdown()
 
 
@@ -213,12 +200,7 @@ def test_hostile_row_is_rejected_and_renders_inert(browser, tmp_path):
     append_row(data, hostile_row(header, PAYLOADS))
     cli(root, "run", check=True)
     cli(root, "build", check=True)
-    html = root / "_build" / "html"
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(html))
-    handler.log_message = lambda *args: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd, base = serve_folder(root / "_build" / "html")
     try:
         for path in (
             "chapters/preclinical.html",
