@@ -15,13 +15,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from livingreview.display import VEGA_BUNDLE
 from livingreview.manifest import Run
 from livingreview.project import Project
 from livingreview.runner import code_fingerprint, output_path
 
 BOOK_FILES = ("_config.yml", "_toc.yml")
 BOOK_DIRS = ("chapters", "_static")
+VEGA_BUNDLE = "vega-bundle.js"  # served from _static: charts draw offline
 BUNDLE_FORMAT = 1  # bump when _make_vega_bundle changes what it writes
 
 
@@ -62,8 +62,11 @@ def _make_vega_bundle() -> bytes:
     return f"(function () {{\n{bundle}\n}})();\n".encode()
 
 
-def stage(project: Project, runs: list[Run]) -> Path:
-    """Mirror the book's sources into the staging folder; remove what no longer exists."""
+def stage(project: Project, runs: list[Run]) -> tuple[Path, bool]:
+    """Mirror the book's sources into the staging folder; remove what no longer exists.
+
+    Returns the folder and whether any file in it changed.
+    """
     stage_dir = project.stage_dir
     wanted: dict[Path, Path | bytes] = {}
     for name in BOOK_FILES:
@@ -90,14 +93,16 @@ def stage(project: Project, runs: list[Run]) -> Path:
         wanted[stage_dir / "analyses" / f"{run.name}.ipynb"] = executed
     bundle = stage_dir / "_static" / VEGA_BUNDLE
     wanted[bundle] = vega_bundle(project)
+    changed = False
     for dest, src in wanted.items():
-        _sync_file(src, dest)
+        changed |= _sync_file(src, dest)
     for path in sorted(stage_dir.rglob("*"), reverse=True):
         if path.is_file() and path not in wanted:
             path.unlink()
+            changed = True
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
-    return stage_dir
+    return stage_dir, changed
 
 
 def _publish(built: Path, target: Path) -> None:
@@ -121,16 +126,22 @@ def build_html(
     full: bool = False,
     report: Callable[[str], None] = print,
 ) -> Path:
-    stage_dir = stage(project, runs)
+    stage_dir, changed = stage(project, runs)
     out = project.sphinx_dir
+    # Written after a good build with the package's fingerprint; removed when a build starts.
+    good = out / "last-good-build.sha256"
+    code = code_fingerprint(project)
+    last = good.read_text() if good.is_file() else None
+    if not (full or changed) and last == code and (project.html_dir / "index.html").is_file():
+        report("build html: up to date (no source changed since the last good build)")
+        return project.html_dir
+    good.unlink(missing_ok=True)
     cmd = [
         str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage_dir),
         "--path-output", str(out), "--builder", "html", "-W", "-n", "--keep-going", "-q",
     ]  # fmt: skip
     # Our Sphinx extension lives in the package: new code means every page is rewritten.
-    code_stamp = out / "livingreview-code.sha256"
-    code = code_fingerprint(project)
-    if full or not code_stamp.is_file() or code_stamp.read_text() != code:
+    if full or last != code:
         cmd.append("--all")
     report("build html: jupyter-book build (warnings are errors)")
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=project.root)
@@ -142,7 +153,7 @@ def build_html(
         raise BuildFailed(
             f"jupyter-book build failed; {project.rel(project.html_dir)} left as it was\n{output}"
         )
-    code_stamp.write_text(code)
     _publish(out / "_build" / "html", project.html_dir)
+    good.write_text(code)
     report(f"book written to {project.rel(project.html_dir)}")
     return project.html_dir

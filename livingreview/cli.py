@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime
 import json
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import yaml
 
-from livingreview import authoring
-from livingreview.build import BuildFailed, build_html
+from livingreview.build import BuildFailed, build_html, vega_bundle
 from livingreview.datapackage import resources
 from livingreview.manifest import ManifestInvalid, Run, check_parameters, load_manifest
 from livingreview.project import Project, ProjectNotFound, find_project
@@ -145,8 +145,12 @@ def book(jobs: Annotated[int | None, typer.Option(help="Parallel kernels.")] = N
     project = _project()
     _validate(project)
     runs = _runs(project)
+    # The offline Vega bundle is made once per vl-convert version, alongside the kernels.
+    bundle = threading.Thread(target=vega_bundle, args=(project,), daemon=True)
+    bundle.start()
     try:
         run_analyses(project, runs, jobs=jobs)
+        bundle.join()
         build_html(project, runs)
     except (AnalysisFailed, BuildFailed) as exc:
         _fail(f"{exc}\nthe last good book in {project.rel(project.html_dir)} was not changed")
@@ -189,6 +193,8 @@ def add(
     prompt: Annotated[bool, typer.Option("--prompt", help="Ask for every column.")] = False,
 ) -> None:
     """Append one validated row to a data table; no other line of the file changes."""
+    from livingreview import authoring
+
     project = _project()
     resource = authoring.find_resource(project, table)
     if resource is None:
@@ -225,6 +231,8 @@ def changes(
     ] = None,
 ) -> None:
     """Rows added, removed and changed since a revision or release, and changed glued values."""
+    from livingreview import authoring
+
     project = _project()
     try:
         found = authoring.changed_evidence(project, since)
@@ -246,6 +254,8 @@ def release(
     note: Annotated[str, typer.Option(help="Which conclusion changed, or a note.")] = "",
 ) -> None:
     """Record a version: snapshot, releases.csv, version numbers, CHANGELOG (no commit)."""
+    from livingreview import authoring
+
     project = _project()
     try:
         snapshot = authoring.release(project, version, date, conclusions, note, report=typer.echo)

@@ -7,10 +7,12 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from livingreview.project import Project, find_project
+
+if TYPE_CHECKING:  # pandas loads only when a table is read: validation and the CLI stay fast
+    import pandas as pd
 
 LIST_SEPARATOR = ";"
 BIB_KEY = re.compile(r"@\w+\s*\{\s*([^,\s]+)\s*,")
@@ -81,6 +83,8 @@ def split_list(value: str) -> list[str]:
 
 
 def _convert(series: pd.Series, field: Field) -> pd.Series:
+    import pandas as pd
+
     blank = series.str.strip() == ""
     if field.type == "integer":
         return pd.to_numeric(series.where(~blank), errors="raise").astype("Int64")
@@ -96,6 +100,8 @@ def load_table(name: str, project: Project | None = None, path: Path | None = No
 
     Validate first (``livingreview validate``): this function trusts the data.
     """
+    import pandas as pd
+
     project = project or find_project()
     resource = resources(project)[name]
     csv_path = path or project.data_dir / resource.path
@@ -110,6 +116,8 @@ def bib_keys(project: Project | None = None) -> list[str]:
 
 def data_dictionary(resource: Resource) -> pd.DataFrame:
     """One line per column of a table: name, type, whether required, allowed values, meaning."""
+    import pandas as pd
+
     rows = []
     for f in resource.fields:
         c = f.constraints

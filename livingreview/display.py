@@ -10,11 +10,10 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+from functools import cached_property
 
 import altair as alt
 import pandas as pd
-
-VEGA_BUNDLE = "vega-bundle.js"
 
 
 class ChartHTML:
@@ -47,6 +46,11 @@ class ChartHTML:
 
     def _repr_svg_(self) -> str:
         """A static rendering for print, PDF and LaTeX builds (deterministic, no browser)."""
+        return self.svg
+
+    @cached_property
+    def svg(self) -> str:
+        # rendered once: the chart is displayed in the notebook and glued for the chapters
         import vl_convert
 
         return vl_convert.vegalite_to_svg(self.spec)
