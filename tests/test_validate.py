@@ -146,7 +146,9 @@ def test_bad_input_gives_structured_error(name, pristine, tmp_path):
     root = tmp_path / "repo"
     shutil.copytree(pristine, root)
     edit(root / "data")
+    before = {p: p.read_bytes() for p in (root / "data").rglob("*") if p.is_file()}
     problems = validate_project(Project(root))
+    assert {p: p.read_bytes() for p in (root / "data").rglob("*") if p.is_file()} == before
     matching = [p for p in problems if p.rule == rule and p.file == expected_file(table)]
     assert matching, f"{name}: expected a {rule!r} problem, got {[str(p) for p in problems]}"
     assert matching[0].row == row
