@@ -8,10 +8,11 @@ build: a failed build leaves the last good book in place.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import io
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -120,6 +121,43 @@ def _publish(built: Path, target: Path) -> None:
         shutil.rmtree(old)
 
 
+SPHINX_MODULES = (
+    "jupyter_book.cli.main", "sphinx.application", "myst_nb", "myst_parser",
+    "sphinx_book_theme", "sphinxcontrib.bibtex", "sphinx_exercise", "sphinx_design",
+    "sphinx_togglebutton", "sphinx_copybutton", "sphinx_thebe", "sphinx_comments",
+    "sphinx_external_toc", "livingreview.sphinxext",
+)  # fmt: skip
+
+
+def warm_up_sphinx() -> None:
+    """Import Jupyter Book, Sphinx and the extensions ahead of the build.
+
+    `livingreview book` calls this in a thread while the kernels run, so a rebuild after an
+    edit does not wait for these imports after its analysis finishes.
+    """
+    for name in SPHINX_MODULES:
+        importlib.import_module(name)
+
+
+def run_jupyter_book(args: list[str], cwd: Path) -> tuple[int, str]:
+    """`jupyter-book ARGS` in this process (its imports may be warm), output captured."""
+    from jupyter_book.cli.main import main as jupyter_book
+    from myst_nb.ext.glue.crossref import read_glue_cache
+
+    read_glue_cache.cache_clear()  # glue read by an earlier build in this process is stale
+    buffer = io.StringIO()
+    previous = Path.cwd()
+    try:
+        os.chdir(cwd)
+        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+            jupyter_book.main(args=args, prog_name="jupyter-book", standalone_mode=False)
+        return 0, buffer.getvalue()
+    except (Exception, SystemExit) as exc:  # Sphinx and click report failures as exceptions
+        return 1, f"{buffer.getvalue()}\n{exc}"
+    finally:
+        os.chdir(previous)
+
+
 def build_html(
     project: Project,
     runs: list[Run],
@@ -137,16 +175,15 @@ def build_html(
         return project.html_dir
     good.unlink(missing_ok=True)
     cmd = [
-        str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage_dir),
+        "jupyter-book", "build", str(stage_dir),
         "--path-output", str(out), "--builder", "html", "-W", "-n", "--keep-going", "-q",
     ]  # fmt: skip
     # Our Sphinx extension lives in the package: new code means every page is rewritten.
     if full or last != code:
         cmd.append("--all")
     report("build html: jupyter-book build (warnings are errors)")
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=project.root)
-    output = (proc.stdout + proc.stderr).strip()
-    if proc.returncode != 0:
+    returncode, output = run_jupyter_book(cmd[1:], cwd=project.root)
+    if returncode != 0:
         # Sphinx records the failed pages as read: forget them so the next build re-reads all.
         env_pickle = out / "_build" / ".doctrees" / "environment.pickle"
         env_pickle.unlink(missing_ok=True)

@@ -12,11 +12,11 @@ from typing import Annotated
 import typer
 import yaml
 
-from livingreview.build import BuildFailed, build_html, vega_bundle
+from livingreview.build import BuildFailed, build_html, vega_bundle, warm_up_sphinx
 from livingreview.datapackage import resources
 from livingreview.manifest import ManifestInvalid, Run, check_parameters, load_manifest
 from livingreview.project import Project, ProjectNotFound, find_project
-from livingreview.runner import AnalysisFailed, run_analyses
+from livingreview.runner import AnalysisFailed, plan, run_analyses
 from livingreview.validate import validate_project
 
 app = typer.Typer(
@@ -146,11 +146,16 @@ def book(jobs: Annotated[int | None, typer.Option(help="Parallel kernels.")] = N
     _validate(project)
     runs = _runs(project)
     # The offline Vega bundle is made once per vl-convert version, alongside the kernels.
-    bundle = threading.Thread(target=vega_bundle, args=(project,), daemon=True)
-    bundle.start()
+    # Sphinx's imports also load meanwhile, so the build starts warm when the analyses end.
+    helpers = [threading.Thread(target=vega_bundle, args=(project,), daemon=True)]
+    if any(decision.execute for decision in plan(project, runs)):
+        helpers.append(threading.Thread(target=warm_up_sphinx, daemon=True))
+    for helper in helpers:
+        helper.start()
     try:
         run_analyses(project, runs, jobs=jobs)
-        bundle.join()
+        for helper in helpers:
+            helper.join()
         build_html(project, runs)
     except (AnalysisFailed, BuildFailed) as exc:
         _fail(f"{exc}\nthe last good book in {project.rel(project.html_dir)} was not changed")
