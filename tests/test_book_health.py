@@ -162,3 +162,19 @@ def test_every_chapter_shows_its_evidence_date_and_version(built_book):
         if "This page has moved" in text:
             continue
         assert "Evidence current to 2025-07-09; book version" in text, page.name
+
+
+def test_every_glued_chart_carries_a_static_svg_for_print(built_book):
+    charts = 0
+    for notebook in (built_book / "_build" / "executed").glob("*.ipynb"):
+        nb = json.loads(notebook.read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                html = data.get("application/papermill.record/text/html", "")
+                if 'class="vega-chart"' in html:
+                    charts += 1
+                    svg = data.get("application/papermill.record/image/svg+xml", "")
+                    assert svg.lstrip().startswith("<svg"), notebook.name
+                    assert 'aria-label="' in html, notebook.name  # text alternative
+    assert charts >= 4  # forest plot, trial timeline, evidence map, meta-analysis forest plot
