@@ -319,11 +319,3 @@ def pdf() -> None:
         build_pdfs(_project())
     except PdfFailed as exc:
         _fail(str(exc))
-
-
-def main() -> None:  # pragma: no cover
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    app()
