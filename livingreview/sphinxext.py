@@ -29,6 +29,18 @@ from sphinx.util.docutils import SphinxDirective
 logger = logging.getLogger(__name__)
 
 
+class analysis_table(nodes.figure):  # noqa: N801 (docutils names nodes in lower case)
+    """A pasted table: rendered like a figure, numbered in the tables' sequence."""
+
+
+def _visit_analysis_table(self, node):
+    self.visit_figure(node)
+
+
+def _depart_analysis_table(self, node):
+    self.depart_figure(node)
+
+
 class AnalysisFigure(SphinxDirective):
     required_arguments = 1
     final_argument_whitespace = False
@@ -46,9 +58,9 @@ class AnalysisFigure(SphinxDirective):
             )
         except PendingGlueReferenceError as exc:
             raise self.error(str(exc)) from exc
-        figure = nodes.figure(
-            "", pending, classes=["analysis-figure", *self.options.get("figclass", [])]
-        )
+        # A name starting with tbl- makes it a numbered table ("Table 3"), not a figure.
+        kind = analysis_table if self.options.get("name", "").startswith("tbl-") else nodes.figure
+        figure = kind("", pending, classes=["analysis-figure", *self.options.get("figclass", [])])
         self.set_source_info(figure)
         self.add_name(figure)
         if self.content:
@@ -298,8 +310,21 @@ def set_theme_defaults(app, config) -> None:
     config.html_context.setdefault("default_mode", "auto")
 
 
+def _caption_text(node) -> str:
+    captions = [child for child in node.children if isinstance(child, nodes.caption)]
+    return captions[0].astext() if captions else ""
+
+
 def setup(app):
     app.add_directive("analysis-figure", AnalysisFigure)
+    app.add_enumerable_node(
+        analysis_table,
+        "table",
+        _caption_text,
+        html=(_visit_analysis_table, _depart_analysis_table),
+        latex=(_visit_analysis_table, _depart_analysis_table),
+        text=(_visit_analysis_table, _depart_analysis_table),
+    )
     app.connect("config-inited", set_theme_defaults)
     app.connect("source-read", note_glue_sources)
     app.connect("doctree-resolved", add_pdf_placeholder)
