@@ -5,7 +5,7 @@ evidence data, the statistics, the charts, the analysis runner, the book build a
 Notebooks under ``analyses/`` stay thin and call into it.
 """
 
-from livingreview import guard as _guard
+from livingreview.data import guard as _guard
 
 __version__ = "0.1.0"
 

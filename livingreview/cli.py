@@ -1,23 +1,21 @@
-"""Command line: each command hands off to a library function and maps failure to exit 1."""
+"""Command line: a thin adapter over the library.
+
+Each command calls one library function. Every error a user can cause is a
+``LivingReviewError``: its message is printed and the command exits with its code, without a
+traceback. Anything else is a bug and keeps its traceback.
+"""
 
 from __future__ import annotations
 
-import datetime
+import functools
 import json
 import sys
-import threading
-from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
 
-from livingreview.build import BuildFailed, build_html, vega_bundle, warm_up_sphinx
-from livingreview.datapackage import resources
-from livingreview.manifest import ManifestInvalid, Run, check_parameters, load_manifest
-from livingreview.project import Project, ProjectNotFound, find_project
-from livingreview.runner import AnalysisFailed, plan, run_analyses
-from livingreview.validate import validate_project
+from livingreview.data.project import Project, find_project
+from livingreview.errors import LivingReviewError
 
 app = typer.Typer(
     add_completion=False,
@@ -26,60 +24,50 @@ app = typer.Typer(
 )
 
 
-def _project() -> Project:
-    try:
-        return find_project()
-    except ProjectNotFound as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+def reports_errors(command):
+    """Turn a LivingReviewError into its message on stderr and its exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except LivingReviewError as exc:
+            typer.echo(f"error: {exc}" if exc.exit_code == 2 else str(exc), err=True)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper
 
 
-def _fail(message: str) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(1)
+class ValidationFailed(LivingReviewError):
+    pass
 
 
 def _validate(project: Project, as_json: bool = False) -> None:
+    from livingreview.data.validate import validate_project
+
     problems = validate_project(project)
     if as_json:
         typer.echo(json.dumps([p.as_dict() for p in problems], indent=1, ensure_ascii=False))
     if problems:
-        if not as_json:
-            for problem in problems:
-                typer.echo(problem, err=True)
-        _fail(f"validation failed: {len(problems)} problem(s); no file was changed")
+        listed = "" if as_json else "\n".join(str(p) for p in problems) + "\n"
+        raise ValidationFailed(
+            f"{listed}validation failed: {len(problems)} problem(s); no file was changed"
+        )
     if not as_json:
         typer.echo("data valid")
 
 
-def _runs(project: Project) -> list[Run]:
-    try:
-        return load_manifest(project)
-    except ManifestInvalid as exc:
-        _fail(f"manifest invalid:\n{exc}")
-        raise  # unreachable
-
-
 @app.command()
+@reports_errors
 def validate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the problems as JSON.")] = False,
 ) -> None:
     """Check every data file against its schema and the cross-file rules."""
-    _validate(_project(), as_json)
-
-
-def _parse_parameter(text: str) -> tuple[str, object]:
-    if "=" not in text:
-        raise typer.BadParameter(f"expected key=value, got {text!r}")
-    key, raw = text.split("=", 1)
-    value = yaml.safe_load(raw)
-    # YAML reads 2026-11-25 as a date; notebooks take dates as ISO strings.
-    if isinstance(value, datetime.date):
-        value = value.isoformat()
-    return key.strip(), value
+    _validate(find_project(), as_json)
 
 
 @app.command()
+@reports_errors
 def run(
     names: Annotated[
         list[str] | None, typer.Argument(help="Runs to execute (default: all).")
@@ -92,37 +80,17 @@ def run(
     jobs: Annotated[int | None, typer.Option(help="Parallel kernels (default: cores).")] = None,
 ) -> None:
     """Execute the analyses whose notebook, parameters, inputs or code changed."""
-    project = _project()
-    runs = _runs(project)
-    known = {r.name: r for r in runs}
-    selected = runs
-    if names:
-        unknown = [n for n in names if n not in known]
-        if unknown:
-            _fail(f"unknown analysis: {', '.join(unknown)} (known: {', '.join(known)})")
-        selected = [known[n] for n in names]
+    from livingreview.book.manifest import select_runs
+    from livingreview.book.runner import ParameterInvalid, custom_run, parse_parameter, run_analyses
+
+    project = find_project()
+    selected = select_runs(project, names)
     if parameter:
-        overrides = dict(_parse_parameter(p) for p in parameter)
         if len(selected) != 1:
-            _fail("-p needs exactly one analysis name")
-        base = selected[0]
-        merged = {**base.parameters, **overrides}
-        problems = check_parameters(base.notebook, merged)
-        if problems:
-            _fail("\n".join(f"{base.name}: {p}" for p in problems))
-        # A reader's own parameters get their own output, so the book's run stays untouched.
-        # A file named by a parameter (a reader's own data, say) becomes a declared input.
-        named = [
-            project.root / str(v)
-            for v in overrides.values()
-            if isinstance(v, str) and v and (project.root / v).is_file()
-        ]
-        inputs = tuple(dict.fromkeys([*base.inputs, *named]))
-        selected = [Run(f"{base.name}-custom", base.notebook, merged, inputs, base.title)]
-    try:
-        run_analyses(project, selected, force=force or bool(parameter), jobs=jobs)
-    except AnalysisFailed as exc:
-        _fail(str(exc))
+            raise ParameterInvalid("-p needs exactly one analysis name")
+        overrides = dict(parse_parameter(p) for p in parameter)
+        selected = [custom_run(project, selected[0], overrides)]
+    run_analyses(project, selected, force=force or bool(parameter), jobs=jobs)
     if parameter:
         typer.echo(
             f"executed notebook: {project.rel(project.executed_dir)}/{selected[0].name}.ipynb"
@@ -130,65 +98,43 @@ def run(
 
 
 @app.command()
+@reports_errors
 def build(full: Annotated[bool, typer.Option(help="Rebuild every page.")] = False) -> None:
     """Build the HTML book from the executed analyses (nothing is executed)."""
-    project = _project()
-    try:
-        build_html(project, _runs(project), full=full)
-    except BuildFailed as exc:
-        _fail(str(exc))
+    from livingreview.book.build import build_html
+    from livingreview.book.manifest import load_manifest
+
+    project = find_project()
+    build_html(project, load_manifest(project), full=full)
 
 
 @app.command()
+@reports_errors
 def book(jobs: Annotated[int | None, typer.Option(help="Parallel kernels.")] = None) -> None:
     """Validate, run what changed, build the HTML: everything `make book` does."""
-    project = _project()
+    from livingreview.book.build import make_book
+
+    project = find_project()
     _validate(project)
-    runs = _runs(project)
-    # The offline Vega bundle is made once per vl-convert version, alongside the kernels.
-    # Sphinx's imports also load meanwhile, so the build starts warm when the analyses end.
-    helpers = [threading.Thread(target=vega_bundle, args=(project,), daemon=True)]
-    if any(decision.execute for decision in plan(project, runs)):
-        helpers.append(threading.Thread(target=warm_up_sphinx, daemon=True))
-    for helper in helpers:
-        helper.start()
-    try:
-        run_analyses(project, runs, jobs=jobs)
-        for helper in helpers:
-            helper.join()
-        build_html(project, runs)
-    except (AnalysisFailed, BuildFailed) as exc:
-        _fail(f"{exc}\nthe last good book in {project.rel(project.html_dir)} was not changed")
+    make_book(project, jobs=jobs)
 
 
 @app.command()
+@reports_errors
 def serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
+    watch: Annotated[
+        bool, typer.Option(help="Rebuild on a change to data, chapters or analyses; reload.")
+    ] = False,
 ) -> None:
     """Serve the built book on 127.0.0.1 for preview."""
-    import functools
-    import http.server
+    from livingreview.book.serve import preview
 
-    html = _project().html_dir
-    if not (html / "index.html").is_file():
-        _fail(f"no book at {html}; run `make book` first")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(Path(html)))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
-        typer.echo(f"serving {html} at http://127.0.0.1:{port}/ (Ctrl-C to stop)")
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-
-
-def _parse_assignment(text: str) -> tuple[str, str]:
-    if "=" not in text:
-        raise typer.BadParameter(f"expected column=value, got {text!r}")
-    column, value = text.split("=", 1)
-    return column.strip(), value
+    preview(find_project(), port=port, watch=watch, report=typer.echo)
 
 
 @app.command()
+@reports_errors
 def add(
     table: Annotated[str, typer.Argument(help="Table name (e.g. preclinical_studies) or file.")],
     assignments: Annotated[
@@ -198,37 +144,32 @@ def add(
     prompt: Annotated[bool, typer.Option("--prompt", help="Ask for every column.")] = False,
 ) -> None:
     """Append one validated row to a data table; no other line of the file changes."""
-    from livingreview import authoring
+    from livingreview.authoring.add import add_row, describe, prompt_row, require_resource
 
-    project = _project()
-    resource = authoring.find_resource(project, table)
-    if resource is None:
-        _fail(f"unknown table '{table}' (tables: {', '.join(resources(project))})")
-        return
-    values = dict(_parse_assignment(a) for a in assignments or [])
+    project = find_project()
+    resource = require_resource(project, table)
+    values = {}
+    for text in assignments or []:
+        if "=" not in text:
+            raise typer.BadParameter(f"expected column=value, got {text!r}")
+        column, value = text.split("=", 1)
+        values[column.strip()] = value
     missing = [f for f in resource.fields if f.required and not values.get(f.name, "").strip()]
     if prompt or (missing and sys.stdin.isatty()):
-        for f in resource.fields:
-            if prompt or f.name not in values:
-                rules = [f.type, *(["required"] if f.required else [])]
-                if "enum" in f.constraints:
-                    rules.append("one of: " + ", ".join(map(str, f.constraints["enum"])))
-                typer.echo(f"{f.name}: {f.description}", err=True)
-                values[f.name] = typer.prompt(
-                    f"  {f.name} [{'; '.join(rules)}]",
-                    default=values.get(f.name, ""),
-                    show_default=bool(values.get(f.name)),
-                )
-    try:
-        line = authoring.add_row(project, table, values)
-    except authoring.RowRejected as exc:
-        for problem in exc.problems:
-            typer.echo(problem, err=True)
-        _fail(f"row rejected: {len(exc.problems)} problem(s); data/{resource.path} was not changed")
+
+        def ask(f, default: str) -> str:
+            typer.echo(f"{f.name}: {f.description}", err=True)
+            return typer.prompt(
+                f"  {f.name} [{describe(f)}]", default=default, show_default=bool(default)
+            )
+
+        values = prompt_row(resource, values, ask, every=prompt)
+    line = add_row(project, table, values)
     typer.echo(f"added data/{resource.path} line {line}; `livingreview book` updates the book")
 
 
 @app.command()
+@reports_errors
 def changes(
     since: Annotated[
         str | None,
@@ -236,18 +177,13 @@ def changes(
     ] = None,
 ) -> None:
     """Rows added, removed and changed since a revision or release, and changed glued values."""
-    from livingreview import authoring
+    from livingreview.authoring.changes import changed_evidence, format_changes
 
-    project = _project()
-    try:
-        found = authoring.changed_evidence(project, since)
-    except (authoring.ChangesFailed, ManifestInvalid) as exc:
-        _fail(str(exc))
-        return
-    typer.echo(authoring.format_changes(found))
+    typer.echo(format_changes(changed_evidence(find_project(), since)))
 
 
 @app.command()
+@reports_errors
 def release(
     version: Annotated[str, typer.Argument(help="The new version, X.Y.Z.")],
     date: Annotated[
@@ -259,63 +195,36 @@ def release(
     note: Annotated[str, typer.Option(help="Which conclusion changed, or a note.")] = "",
 ) -> None:
     """Record a version: snapshot, releases.csv, version numbers, CHANGELOG (no commit)."""
-    from livingreview import authoring
+    from livingreview.authoring.release import git_commands
+    from livingreview.authoring.release import release as record_release
 
-    project = _project()
-    try:
-        snapshot = authoring.release(project, version, date, conclusions, note, report=typer.echo)
-    except authoring.ReleaseRefused as exc:
-        _fail(f"release refused: {exc}")
-        return
+    project = find_project()
+    snapshot = record_release(project, version, date, conclusions, note, report=typer.echo)
     typer.echo(
         f"released {version}: wrote {project.rel(snapshot)} and updated data/releases.csv, "
         "data/datapackage.json, CITATION.cff and CHANGELOG.md\nreview the diff, then record it:"
     )
-    for command in authoring.git_commands(version):
+    for command in git_commands(version):
         typer.echo(f"  {command}")
 
 
 @app.command("refresh-trials")
+@reports_errors
 def refresh_trials(
     apply: Annotated[
         bool, typer.Option(help="Write the changes (default: only show them).")
     ] = False,
 ) -> None:
     """Compare each NCT trial with ClinicalTrials.gov; --apply writes status, dates, enrollment."""
-    from livingreview.registry import (
-        RefreshError,
-        RegistryUnavailable,
-        apply_refresh,
-        format_report,
-        plan_refresh,
-    )
+    from livingreview.authoring.registry.refresh import refresh
 
-    project = _project()
-    try:
-        report = plan_refresh(project)
-    except RegistryUnavailable as exc:
-        _fail(str(exc))
-        return
-    typer.echo(format_report(report))
-    if apply and report.changed:
-        try:
-            written = apply_refresh(project, report)
-        except RefreshError as exc:
-            _fail(f"nothing written: {exc}")
-            return
-        typer.echo(f"updated {len(written)} trial(s) in data/registered_trials.csv")
-    elif report.changed:
-        typer.echo("dry run: pass --apply to write these changes")
-    if report.errors:
-        _fail(f"{len(report.errors)} trial(s) could not be refreshed")
+    refresh(find_project(), apply=apply, report=typer.echo)
 
 
 @app.command()
+@reports_errors
 def pdf() -> None:
     """Print every chapter and the whole book to PDF (needs Debian's chromium)."""
-    from livingreview.pdf import PdfFailed, build_pdfs
+    from livingreview.book.pdf import build_pdfs
 
-    try:
-        build_pdfs(_project())
-    except PdfFailed as exc:
-        _fail(str(exc))
+    build_pdfs(find_project())

@@ -1,0 +1,263 @@
+"""Altair charts for the analyses. Colours come from the Okabe-Ito colour-blind-safe palette."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+
+def forest_plot(
+    effects: pd.DataFrame,
+    label: str = "label",
+    colour: str = "meta_analysis",
+    title: str = "Pooled effects of MSC therapy in animal models of sepsis",
+) -> alt.LayerChart:
+    """Point estimates with 95% CI bars on a log axis and a line of no effect at 1."""
+    data = effects.copy()
+    for column in ("estimate", "ci_low", "ci_high"):
+        data[column] = data[column].astype(float)
+    order = list(data[label])
+    x_scale = alt.Scale(type="log", domain=[0.03, 2], nice=False)
+    y = alt.Y(f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=360))
+    tooltip = [
+        alt.Tooltip(f"{label}:N", title="Estimate"),
+        alt.Tooltip("measure:N", title="Measure"),
+        alt.Tooltip("estimate:Q", title="Point estimate", format=".2f"),
+        alt.Tooltip("ci_low:Q", title="95% CI low", format=".2f"),
+        alt.Tooltip("ci_high:Q", title="95% CI high", format=".2f"),
+        alt.Tooltip("n_studies:Q", title="Studies"),
+        alt.Tooltip("n_animals:Q", title="Animals"),
+        alt.Tooltip(f"{colour}:N", title="Meta-analysis"),
+    ]
+    base = alt.Chart(data)
+    colour_enc = alt.Color(f"{colour}:N", title="Meta-analysis", scale=alt.Scale(range=OKABE_ITO))
+    bars = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X(
+            "ci_low:Q",
+            scale=x_scale,
+            title="Odds or hazard ratio (log scale; < 1 favours MSCs)",
+        ),
+        x2="ci_high:Q",
+        y=y,
+        color=colour_enc,
+        tooltip=tooltip,
+    )
+    points = base.mark_point(filled=True, size=80, shape="square").encode(
+        x=alt.X("estimate:Q", scale=x_scale), y=y, color=colour_enc, tooltip=tooltip
+    )
+    no_effect = (
+        alt.Chart(pd.DataFrame({"x": [1.0]}))
+        .mark_rule(strokeDash=[4, 4], color="#555555")
+        .encode(x="x:Q")
+    )
+    return (
+        alt.layer(no_effect, bars, points)
+        .properties(
+            title=title,
+            width=460,
+            height=alt.Step(28),
+            description=(
+                "Forest plot: each row is one pooled estimate, a square at the point estimate "
+                "and a line across its 95% confidence interval, on a log scale; the dashed "
+                "line at 1 marks no effect."
+            ),
+        )
+        .configure_axis(labelFontSize=12, titleFontSize=12)
+    )
+
+
+def evidence_map(cells: pd.DataFrame, rows: str, columns: str) -> alt.LayerChart:
+    """A heatmap of study counts with the studies named in the tooltip."""
+    title_case = {name: name.replace("_", " ").capitalize() for name in (rows, columns)}
+    base = alt.Chart(cells).encode(
+        x=alt.X(
+            f"{columns}:N", title=title_case[columns], axis=alt.Axis(labelAngle=-40, labelLimit=200)
+        ),
+        y=alt.Y(f"{rows}:N", title=title_case[rows], axis=alt.Axis(labelLimit=260)),
+    )
+    heat = base.mark_rect(stroke="#ffffff").encode(
+        color=alt.Color(
+            "n:Q", title="Studies", scale=alt.Scale(scheme="blues"), legend=alt.Legend(format="d")
+        ),
+        tooltip=[
+            alt.Tooltip(f"{rows}:N", title=title_case[rows]),
+            alt.Tooltip(f"{columns}:N", title=title_case[columns]),
+            alt.Tooltip("n:Q", title="Number of studies"),
+            alt.Tooltip("studies:N", title="Studies"),
+        ],
+    )
+    labels = base.mark_text(fontSize=12).encode(
+        text="n:Q",
+        color=alt.condition("datum.n >= 3", alt.value("#ffffff"), alt.value("#000000")),
+    )
+    return alt.layer(heat, labels).properties(
+        title=(
+            f"Evidence map: studies by {title_case[rows].lower()} and {title_case[columns].lower()}"
+        ),
+        description=f"Heatmap counting animal and clinical studies by {rows.replace('_', ' ')} "
+        f"and {columns.replace('_', ' ')}; darker cells hold more studies.",
+    )
+
+
+def meta_forest_plot(studies: pd.DataFrame, result, measure: str) -> alt.LayerChart:
+    """Study estimates sized by weight, with the pooled estimate as a diamond on its own row.
+
+    ``studies`` is the output of :func:`livingreview.meta.effect_sizes` (the raw 2x2 frame is
+    accepted too); ``result`` the :class:`livingreview.meta.MetaResult` of pooling them.
+    OR and RR use a log axis with a line of no effect at 1, RD a linear axis with it at 0.
+    """
+    from livingreview.analysis import meta
+
+    measure = meta.check_measure(measure)
+    if "estimate" not in studies.columns:
+        studies = meta.effect_sizes(studies, measure)
+    ratio = measure in ("OR", "RR")
+    used = studies[studies["included"]]
+    method = result.method + (" + Hartung-Knapp" if result.hartung_knapp else "")
+    pooled_label = f"Pooled estimate ({method})"
+    rows = pd.DataFrame(
+        {
+            "label": used["study"].astype(str),
+            "kind": "Study",
+            "estimate": used["estimate"].astype(float),
+            "ci_low": used["ci_low"].astype(float),
+            "ci_high": used["ci_high"].astype(float),
+            "weight": [result.weight_of(s) for s in used["study"]],
+            "treatment": [
+                f"{e}/{n}"
+                for e, n in zip(used["events_treatment"], used["n_treatment"], strict=True)
+            ],
+            "control": [
+                f"{e}/{n}" for e, n in zip(used["events_control"], used["n_control"], strict=True)
+            ],
+            "note": used["note"].astype(str),
+        }
+    )
+    pooled = pd.DataFrame(
+        {
+            "label": [pooled_label],
+            "kind": ["Pooled estimate"],
+            "estimate": [result.pooled_estimate],
+            "ci_low": [result.ci_low],
+            "ci_high": [result.ci_high],
+            "weight": [100.0],
+            "treatment": [
+                f"{int(used['events_treatment'].sum())}/{int(used['n_treatment'].sum())}"
+            ],
+            "control": [f"{int(used['events_control'].sum())}/{int(used['n_control'].sum())}"],
+            "note": ["; ".join(result.notes)],
+        }
+    )
+    data = pd.concat([rows, pooled], ignore_index=True)
+    order = list(data["label"])
+    low = min(float(data["ci_low"].min()), result.pi_low if result.pi_low is not None else 1e9)
+    high = max(float(data["ci_high"].max()), result.pi_high if result.pi_high is not None else -1e9)
+    no_effect = 1.0 if ratio else 0.0
+    low, high = min(low, no_effect), max(high, no_effect)
+    if ratio:
+        scale = alt.Scale(type="log", domain=[low / 1.2, high * 1.2], nice=False)
+    else:
+        pad = 0.05 * (high - low or 1.0)
+        scale = alt.Scale(domain=[low - pad, high + pad], nice=False, zero=False)
+    name = meta.MEASURES[measure].lower()
+    axis_title = (
+        f"{meta.MEASURES[measure]} (log scale; < 1: fewer events with treatment)"
+        if ratio
+        else f"{meta.MEASURES[measure]} (< 0: fewer events with treatment)"
+    )
+    fmt = ".2f" if ratio else ".3f"
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=360))
+    colour = alt.Color(
+        "kind:N",
+        title=None,
+        scale=alt.Scale(domain=["Study", "Pooled estimate"], range=[OKABE_ITO[0], OKABE_ITO[5]]),
+    )
+    tooltip = [
+        alt.Tooltip("label:N", title="Study"),
+        alt.Tooltip("estimate:Q", title=measure, format=fmt),
+        alt.Tooltip("ci_low:Q", title="95% CI low", format=fmt),
+        alt.Tooltip("ci_high:Q", title="95% CI high", format=fmt),
+        alt.Tooltip("weight:Q", title="Weight (%)", format=".1f"),
+        alt.Tooltip("treatment:N", title="Treatment events/n"),
+        alt.Tooltip("control:N", title="Control events/n"),
+        alt.Tooltip("note:N", title="Note"),
+    ]
+    base = alt.Chart(data)
+    x = alt.X("ci_low:Q", scale=scale, title=axis_title)
+    bars = base.mark_rule(strokeWidth=2).encode(
+        x=x, x2="ci_high:Q", y=y, color=colour, tooltip=tooltip
+    )
+    squares = (
+        base.transform_filter("datum.kind == 'Study'")
+        .mark_point(filled=True, shape="square", opacity=1)
+        .encode(
+            x=alt.X("estimate:Q", scale=scale),
+            y=y,
+            size=alt.Size(
+                "weight:Q",
+                title="Weight (%)",
+                scale=alt.Scale(domain=[0, 100], range=[20, 900]),
+                legend=alt.Legend(
+                    values=[5, 10, 25, 50], symbolType="square", symbolFillColor=OKABE_ITO[0]
+                ),
+            ),
+            color=colour,
+            tooltip=tooltip,
+        )
+    )
+    diamond = (
+        base.transform_filter("datum.kind == 'Pooled estimate'")
+        .mark_point(filled=True, shape="diamond", size=400, opacity=1)
+        .encode(x=alt.X("estimate:Q", scale=scale), y=y, color=colour, tooltip=tooltip)
+    )
+    layers = [
+        alt.Chart(pd.DataFrame({"x": [no_effect]}))
+        .mark_rule(strokeDash=[4, 4], color="#555555")
+        .encode(x=alt.X("x:Q", scale=scale)),
+        bars,
+        squares,
+        diamond,
+    ]
+    pi_text = ""
+    if result.pi_low is not None:
+        layers.insert(
+            1,
+            alt.Chart(
+                pd.DataFrame(
+                    {
+                        "label": [pooled_label],
+                        "pi_low": [result.pi_low],
+                        "pi_high": [result.pi_high],
+                    }
+                )
+            )
+            .mark_rule(strokeWidth=1, strokeDash=[2, 2], color=OKABE_ITO[5])
+            .encode(
+                x=alt.X("pi_low:Q", scale=scale),
+                x2="pi_high:Q",
+                y=y,
+                tooltip=[
+                    alt.Tooltip("pi_low:Q", title="95% prediction interval low", format=fmt),
+                    alt.Tooltip("pi_high:Q", title="95% prediction interval high", format=fmt),
+                ],
+            ),
+        )
+        pi_text = " A dotted line on the pooled row spans the 95% prediction interval."
+    description = (
+        f"Forest plot of the {name} in {result.k} studies: each study is a square, sized by its "
+        f"weight in the meta-analysis, with a line across its 95% confidence interval; the "
+        f"pooled estimate ({method}) is the diamond on the last row.{pi_text} The dashed line "
+        f"at {no_effect:g} marks no effect" + ("; the axis is logarithmic." if ratio else ".")
+    )
+    return (
+        alt.layer(*layers)
+        .properties(
+            title=f"{meta.MEASURES[measure]} by study and pooled ({method})",
+            width=460,
+            height=alt.Step(24),
+            description=description,
+        )
+        .configure_axis(labelFontSize=12, titleFontSize=12)
+    )

@@ -1,0 +1,161 @@
+"""The evidence tables as readers see them in the chapters, built from the data files."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from livingreview.data.package import load_table
+from livingreview.data.project import Project
+
+
+def _shown(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    shown = frame[list(columns)].rename(columns=columns)
+    return shown.astype("string").fillna("")
+
+
+def preclinical_table(project: Project | None = None) -> pd.DataFrame:
+    studies = load_table("preclinical_studies", project).sort_values(["year", "study_id"])
+    return _shown(
+        studies,
+        {
+            "ref_key": "Reference",
+            "year": "Year",
+            "species": "Species",
+            "sepsis_model": "Sepsis model",
+            "cell_source": "Cell source",
+            "product": "Product",
+            "route": "Route",
+            "timing": "Timing",
+            "organ": "Organ",
+            "main_finding": "Main finding",
+        },
+    )
+
+
+def clinical_table(project: Project | None = None) -> pd.DataFrame:
+    studies = load_table("clinical_studies", project).sort_values(["year", "study_id"])
+    return _shown(
+        studies,
+        {
+            "ref_key": "Reference",
+            "year": "Year",
+            "design": "Design",
+            "phase": "Phase",
+            "population": "Population",
+            "cell_source": "Cell source",
+            "route": "Route",
+            "safety_finding": "Safety",
+            "efficacy_finding": "Efficacy",
+            "verification": "Verification",
+        },
+    )
+
+
+def trials_table(project: Project | None = None) -> pd.DataFrame:
+    trials = load_table("registered_trials", project)
+    trials = trials.assign(
+        printed=[
+            "" if printed == rid else f"printed as {printed}"
+            for rid, printed in zip(trials["registry_id"], trials["id_as_printed"], strict=False)
+        ],
+        period=trials["start_source"] + " to " + trials["end_source"],
+        verified=trials["registry_verified"].map({True: "yes", False: "not yet"}),
+    )
+    return _shown(
+        trials,
+        {
+            "registry_id": "Registry id",
+            "printed": "Correction",
+            "title": "Title",
+            "intervention": "Intervention",
+            "phase": "Phase",
+            "status_source": "Status (source)",
+            "period": "Start to end (source)",
+            "verified": "Checked against registry",
+        },
+    )
+
+
+def mechanisms_table(project: Project | None = None) -> pd.DataFrame:
+    return _shown(
+        load_table("mechanisms", project),
+        {
+            "mechanism": "Mechanism",
+            "mediator": "Mediator or pathway",
+            "effect": "Effect",
+            "organ": "Organ",
+            "product": "Product",
+            "ref_keys": "References",
+        },
+    )
+
+
+def errata_table(project: Project | None = None) -> pd.DataFrame:
+    return _shown(
+        load_table("errata", project),
+        {
+            "location": "Where in the source",
+            "printed": "Printed",
+            "corrected": "This book uses",
+            "reason": "Reason",
+            "verification": "Verification",
+        },
+    )
+
+
+def counts(project: Project | None = None) -> dict[str, int]:
+    """The counts the chapters quote in prose."""
+    trials = load_table("registered_trials", project)
+    return {
+        "n_preclinical_studies": len(load_table("preclinical_studies", project)),
+        "n_clinical_studies": len(load_table("clinical_studies", project)),
+        "n_registered_trials": len(trials),
+        "n_registered_trials_nct": int((trials["registry"] == "ClinicalTrials.gov").sum()),
+        "n_mechanisms": len(load_table("mechanisms", project)),
+        "n_errata": len(load_table("errata", project)),
+    }
+
+
+MAP_DIMENSIONS = ("cell_source", "organ", "product", "species", "kind", "route", "year")
+
+
+def studies_for_map(project: Project | None = None) -> pd.DataFrame:
+    """Animal and clinical studies in one frame with the dimensions an evidence map can use."""
+    pre = load_table("preclinical_studies", project)
+    clin = load_table("clinical_studies", project)
+    frames = [
+        pd.DataFrame(
+            {
+                "study": pre["study_id"],
+                "kind": "animal",
+                "species": pre["species"],
+                "cell_source": pre["cell_source"],
+                "organ": pre["organ"],
+                "product": pre["product"],
+                "route": pre["route"],
+                "year": pre["year"].astype("string"),
+            }
+        ),
+        pd.DataFrame(
+            {
+                "study": clin["study_id"],
+                "kind": "clinical",
+                "species": "human",
+                "cell_source": clin["cell_source"],
+                "organ": clin["condition"],
+                "product": clin["product"],
+                "route": clin["route"],
+                "year": clin["year"].astype("string"),
+            }
+        ),
+    ]
+    return pd.concat(frames, ignore_index=True).astype("string").fillna("not reported")
+
+
+def evidence_map_cells(studies: pd.DataFrame, rows: str, columns: str) -> pd.DataFrame:
+    """One line per (row, column) cell: how many studies and which."""
+    for name in (rows, columns):
+        if name not in MAP_DIMENSIONS:
+            raise ValueError(f"unknown dimension {name!r}; choose from {', '.join(MAP_DIMENSIONS)}")
+    grouped = studies.groupby([rows, columns], sort=True)["study"]
+    return grouped.agg(studies=lambda s: "; ".join(sorted(s)), n="count").reset_index()

@@ -1,0 +1,168 @@
+"""Pooled effect estimates from the meta-analyses: loading, labelling and summary text."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from livingreview.data.package import load_table
+from livingreview.data.project import Project
+
+
+def load_pooled_effects(
+    include_unverified: bool = False, project: Project | None = None
+) -> pd.DataFrame:
+    """The pooled estimates, each with a readable label; unverified rows only when asked."""
+    effects = load_table("pooled_effects", project)
+    if not include_unverified:
+        effects = effects[effects["verification"] == "confirmed"]
+    effects = effects.reset_index(drop=True)
+    effects["label"] = [label(row) for _, row in effects.iterrows()]
+    return effects
+
+
+def label(row: pd.Series) -> str:
+    subgroup = "all studies" if row["subgroup_dimension"] == "overall" else row["subgroup"]
+    return f"{row['meta_analysis']}: {row['outcome']}, {subgroup}"
+
+
+def format_ratio(value: float) -> str:
+    return f"{float(value):.2f}"
+
+
+def summary(row: pd.Series) -> str:
+    """E.g. 'OR 0.29 (95% CI 0.22 to 0.38)'."""
+    return (
+        f"{row['measure']} {format_ratio(row['estimate'])} "
+        f"(95% CI {format_ratio(row['ci_low'])} to {format_ratio(row['ci_high'])})"
+    )
+
+
+def glue_values(effects: pd.DataFrame) -> dict[str, object]:
+    """Every number the chapters quote, keyed ``<effect_id>_<quantity>``, as plain Python values."""
+    values: dict[str, object] = {"n_pooled_effects": int(len(effects))}
+    for _, row in effects.iterrows():
+        key = row["effect_id"]
+        values[f"{key}_summary"] = summary(row)
+        for column in ("estimate", "ci_low", "ci_high"):
+            values[f"{key}_{column}"] = float(row[column])
+        for column in ("n_studies", "n_animals"):
+            if not pd.isna(row[column]):
+                values[f"{key}_{column}"] = int(row[column])
+    return values
+
+
+def table(effects: pd.DataFrame) -> pd.DataFrame:
+    """The pooled estimates as readers see them in the book."""
+    shown = pd.DataFrame(
+        {
+            "Meta-analysis": effects["meta_analysis"],
+            "Product": effects["product"],
+            "Outcome": effects["outcome"],
+            "Subgroup": effects["subgroup"],
+            "Estimate (95% CI)": [summary(r) for _, r in effects.iterrows()],
+            "Studies": effects["n_studies"],
+            "Animals": effects["n_animals"],
+            "Reported in": effects["reported_in"],
+        }
+    )
+    return shown.astype("string").fillna("")
+
+
+Z_95 = 1.959963984540054
+
+
+def log_se_from_ci(ci_low: float, ci_high: float) -> float:
+    """Standard error on the log scale recovered from a symmetric-on-log 95% CI."""
+    return (math.log(float(ci_high)) - math.log(float(ci_low))) / (2 * Z_95)
+
+
+def risk_with_ratio(baseline_risk: float, ratio: float, measure: str) -> float:
+    """Risk in the treated group implied by a ratio at a control-group risk.
+
+    OR: odds scaled by the ratio. HR: proportional hazards over the same horizon,
+    risk = 1 - (1 - p) ** HR.
+    """
+    p, r = float(baseline_risk), float(ratio)
+    if measure == "OR":
+        return r * p / (1 - p + r * p)
+    if measure == "HR":
+        return 1 - (1 - p) ** r
+    raise ValueError(f"no absolute-risk conversion for measure {measure!r}")
+
+
+def absolute_effects(effects: pd.DataFrame, baseline_risk: float) -> pd.DataFrame:
+    """Per 1,000 animals: control risk, risk with MSCs and the difference, with CI ranges."""
+    if not 0 < baseline_risk < 1:
+        raise ValueError(f"baseline_risk must lie strictly between 0 and 1, got {baseline_risk}")
+    rows = []
+    for _, row in effects.iterrows():
+        per = {
+            name: 1000 * risk_with_ratio(baseline_risk, row[col], row["measure"])
+            for name, col in (("point", "estimate"), ("low", "ci_low"), ("high", "ci_high"))
+        }
+        control = 1000 * baseline_risk
+        rows.append(
+            {
+                "effect_id": row["effect_id"],
+                "Estimate": label(row),
+                "Relative effect (95% CI)": summary(row),
+                "Control risk per 1,000": f"{control:.0f}",
+                "Risk with MSCs per 1,000 (95% CI)": (
+                    f"{per['point']:.0f} ({per['low']:.0f} to {per['high']:.0f})"
+                ),
+                "Difference per 1,000 (95% CI)": (
+                    f"{per['point'] - control:+.0f} "
+                    f"({per['low'] - control:+.0f} to {per['high'] - control:+.0f})"
+                ),
+                "difference": per["point"] - control,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class SubgroupDifference:
+    first: str
+    second: str
+    ratio_of_ratios: float
+    ci_low: float
+    ci_high: float
+    z: float
+    p_value: float
+
+    def summary(self) -> str:
+        return (
+            f"ratio of odds ratios {self.ratio_of_ratios:.2f} "
+            f"(95% CI {self.ci_low:.2f} to {self.ci_high:.2f}), P = {self.p_value:.2f}"
+        )
+
+
+def subgroup_difference(effects: pd.DataFrame, first: str, second: str) -> SubgroupDifference:
+    """z-test for two disjoint subgroups on the log scale.
+
+    Assumes the subgroups share no studies (so their estimates are independent), that each
+    CI is symmetric on the log scale, and normality of the log ratios. It compares pooled
+    estimates; it cannot separate the factor from others that differ between the subgroups.
+    """
+    rows = effects.set_index("effect_id")
+    a, b = rows.loc[first], rows.loc[second]
+    if a["measure"] != b["measure"]:
+        raise ValueError("subgroups must use the same measure")
+    diff = math.log(float(a["estimate"])) - math.log(float(b["estimate"]))
+    se = math.hypot(
+        log_se_from_ci(a["ci_low"], a["ci_high"]), log_se_from_ci(b["ci_low"], b["ci_high"])
+    )
+    z = diff / se
+    p_value = math.erfc(abs(z) / math.sqrt(2))
+    return SubgroupDifference(
+        first,
+        second,
+        math.exp(diff),
+        math.exp(diff - Z_95 * se),
+        math.exp(diff + Z_95 * se),
+        z,
+        p_value,
+    )

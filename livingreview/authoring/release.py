@@ -1,0 +1,210 @@
+"""``livingreview release``: record a version of the book.
+
+A release adds a row to ``data/releases.csv``, writes the snapshot ``releases/<version>.json``
+(``livingreview.data.releases`` owns that format), sets the version in
+``data/datapackage.json`` and ``CITATION.cff`` and prepends an entry to ``CHANGELOG.md``.
+Nothing here commits or tags: the author reviews the diff and records it with git.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import date as Date
+from pathlib import Path
+
+from livingreview.authoring import git
+from livingreview.authoring.add import RowRejected, add_row
+from livingreview.authoring.changes import TableChanges, compare_data, summarize
+from livingreview.authoring.citation_file import update_citation
+from livingreview.book.manifest import load_manifest
+from livingreview.book.runner import AnalysisFailed, run_analyses
+from livingreview.data import dates
+from livingreview.data.files import write_atomic
+from livingreview.data.package import read_descriptor
+from livingreview.data.project import Project
+from livingreview.data.releases import (
+    RELEASES_TABLE,
+    SEMVER,
+    past_releases,
+    snapshot_path,
+    version_key,
+    write_snapshot,
+)
+from livingreview.data.validate import validate_project
+from livingreview.errors import LivingReviewError
+
+CHANGELOG_HEADER = """# Changelog
+
+Every released version of this living review, newest first. The format follows
+[Keep a Changelog](https://keepachangelog.com/en/1.1.0/) and version numbers follow
+[Semantic Versioning](https://semver.org/spec/v2.0.0.html). Each version is also a row of
+`data/releases.csv`, shown on the book's What's new page, and a snapshot of its data and
+glued values in `releases/<version>.json`. Create a version with `livingreview release`.
+"""
+
+
+class ReleaseRefused(LivingReviewError):
+    def __init__(self, reason: str):
+        super().__init__(f"release refused: {reason}")
+
+
+def set_package_version(project: Project, version: str) -> None:
+    descriptor = read_descriptor(project)
+    descriptor["version"] = version
+    write_atomic(project.datapackage, json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n")
+
+
+def _rows_line(file: str, keys: list[tuple[str, ...]], shown: int = 10) -> str:
+    names = ", ".join("|".join(k) for k in keys[:shown])
+    more = f" and {len(keys) - shown} more" if len(keys) > shown else ""
+    return f"{len(keys)} row{'s' if len(keys) != 1 else ''} in `{file}`: {names}{more}"
+
+
+def changelog_entry(
+    version: str,
+    released: str,
+    current_to: str,
+    tables: list[TableChanges],
+    conclusions: str,
+    note: str,
+) -> str:
+    lines = [f"## [{version}] - {released}", ""]
+    lines.append(
+        f"Evidence current to {current_to}. Conclusions changed: {conclusions}."
+        + (f" {note.strip()}" if note.strip() else "")
+    )
+    evidence = [t for t in tables if t and t.table != RELEASES_TABLE]
+    sections = {
+        "Added": [_rows_line(t.file, t.added) for t in evidence if t.added],
+        "Changed": [_rows_line(t.file, [c.key for c in t.changed]) for t in evidence if t.changed],
+        "Removed": [_rows_line(t.file, t.removed) for t in evidence if t.removed],
+    }
+    for heading, items in sections.items():
+        if items:
+            lines += ["", f"### {heading}", "", *[f"- {item}" for item in items]]
+    if not evidence:
+        lines += ["", "No change to the evidence tables."]
+    return "\n".join(lines) + "\n"
+
+
+def prepend_changelog(project: Project, entry: str) -> None:
+    path = project.root / "CHANGELOG.md"
+    text = path.read_text(encoding="utf-8") if path.is_file() else CHANGELOG_HEADER
+    match = re.search(r"^## \[", text, flags=re.MULTILINE)
+    if match:
+        text = text[: match.start()] + entry + "\n" + text[match.start() :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + entry
+    write_atomic(path, text)
+
+
+def git_commands(version: str) -> list[str]:
+    """What the author runs to record a release (release() itself never commits or tags)."""
+    return [
+        f"git add data/ releases/{version}.json CITATION.cff CHANGELOG.md",
+        f'git commit -m "Release {version}"',
+        f'git tag -a v{version} -m "Version {version}"',
+    ]
+
+
+def release(
+    project: Project,
+    version: str,
+    date: str | None = None,
+    conclusions: str = "none",
+    note: str = "",
+    report: Callable[[str], None] = print,
+) -> Path:
+    """Record version ``version`` of the book; return the path of its snapshot.
+
+    Refuses (``ReleaseRefused``) on an uncommitted tree, invalid data, a version that is not
+    X.Y.Z or not above the last release. ``conclusions`` is ``yes`` or ``no`` (``none``:
+    no conclusion changed); ``yes`` needs a ``note`` saying which. On any failure every file
+    the release wrote is restored.
+    """
+    released = date or Date.today().isoformat()
+    if not SEMVER.match(version):
+        raise ReleaseRefused(f"version '{version}' is not semantic: expected X.Y.Z, e.g. 0.2.0")
+    if not dates.is_iso(released):
+        raise ReleaseRefused(f"date '{released}' is not a date YYYY-MM-DD")
+    conclusions = "no" if conclusions == "none" else conclusions
+    if conclusions not in ("yes", "no"):
+        raise ReleaseRefused(f"conclusions must be yes or no, got '{conclusions}'")
+    if conclusions == "yes" and not note.strip():
+        raise ReleaseRefused("conclusions changed: say which in a note (--note)")
+    previous = past_releases(project)
+    if previous:
+        last = previous[-1]
+        if version_key(version) <= version_key(last["version"]):
+            raise ReleaseRefused(
+                f"version {version} is not greater than the last release {last['version']}"
+            )
+        if released < last["date"]:
+            raise ReleaseRefused(f"date {released} is before the last release ({last['date']})")
+    if snapshot_path(project, version).exists():
+        raise ReleaseRefused(f"releases/{version}.json already exists")
+    try:
+        status = git.uncommitted(project)
+    except git.GitFailed as exc:
+        raise ReleaseRefused(f"cannot read the git status: {exc}") from exc
+    if status:
+        dirty = "\n".join(f"  {line}" for line in status[:20])
+        raise ReleaseRefused(
+            f"the working tree has uncommitted changes; commit or stash them first:\n{dirty}"
+        )
+    problems = validate_project(project)
+    if problems:
+        listed = "\n".join(str(p) for p in problems[:20])
+        raise ReleaseRefused(
+            f"validation failed: {len(problems)} problem(s); fix them first:\n{listed}"
+        )
+    try:
+        runs = load_manifest(project)
+    except LivingReviewError as exc:
+        raise ReleaseRefused(str(exc)) from exc
+
+    base = git.release_commit(project, previous[-1]["version"]) if previous else None
+    tables = compare_data(project, base) if base else []
+    summary = summarize(tables) if previous else "First version."
+    if previous and base is None:
+        summary = f"Changes since {previous[-1]['version']} not computed (no tag or record)."
+    current_to = read_descriptor(project)["x-evidence-current-to"]
+
+    touched = [
+        project.data_dir / "releases.csv",
+        project.datapackage,
+        project.root / "CITATION.cff",
+        project.root / "CHANGELOG.md",
+        snapshot_path(project, version),
+    ]
+    saved = {p: p.read_bytes() if p.is_file() else None for p in touched}
+    try:
+        record = {
+            "version": version,
+            "date": released,
+            "evidence_current_to": current_to,
+            "summary": summary,
+            "conclusions_changed": conclusions,
+            "conclusion_note": note.strip(),
+        }
+        add_row(project, RELEASES_TABLE, record)
+        set_package_version(project, version)
+        run_analyses(project, runs, report=report)
+        path = write_snapshot(project, record, [r.name for r in runs])
+        update_citation(project, version, released)
+        entry = changelog_entry(version, released, current_to, tables, conclusions, note)
+        prepend_changelog(project, entry)
+    except BaseException as exc:
+        for file, data in saved.items():
+            if data is None:
+                file.unlink(missing_ok=True)
+            else:
+                write_atomic(file, data)
+        if isinstance(exc, RowRejected):
+            raise ReleaseRefused(f"the release record is invalid:\n{exc}") from exc
+        if isinstance(exc, AnalysisFailed):
+            raise ReleaseRefused(f"the analyses failed; nothing was released:\n{exc}") from exc
+        raise
+    return path

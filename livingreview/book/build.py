@@ -1,0 +1,217 @@
+"""Build the HTML book from the chapters and the executed analyses.
+
+Sphinx reads a staging copy of the book (``_build/stage``) in which the analyses are the
+executed notebooks. Files are copied only when their bytes change, so Sphinx's incremental
+build re-reads only what changed. The result replaces ``_build/html`` only after a clean
+build: a failed build leaves the last good book in place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from livingreview.book.manifest import Run
+from livingreview.book.runner import code_fingerprint, output_path
+from livingreview.data.files import sync_file
+from livingreview.data.project import Project
+from livingreview.errors import LivingReviewError
+
+BOOK_FILES = ("_config.yml", "_toc.yml")
+BOOK_DIRS = ("chapters", "_static", "_templates")
+VEGA_BUNDLE = "vega-bundle.js"  # served from _static: charts draw offline
+BUNDLE_FORMAT = 1  # bump when _make_vega_bundle changes what it writes
+# What the pages depend on besides their sources: the Sphinx extension and what it imports.
+# A change here re-renders every page and re-runs no notebook.
+SPHINX_CODE = ("__init__.py", "errors.py", "data", "book/sphinx")
+
+
+class BuildFailed(LivingReviewError):
+    pass
+
+
+def vega_bundle(project: Project) -> Path:
+    """Vega, Vega-Lite and vega-embed in one script, made once per vl-convert version."""
+    import vl_convert
+
+    cached = (
+        project.build_dir / "cache" / f"vega-bundle-{vl_convert.__version__}-{BUNDLE_FORMAT}.js"
+    )
+    if not cached.is_file():
+        sync_file(_make_vega_bundle(), cached)
+    return cached
+
+
+def _make_vega_bundle() -> bytes:
+    import vl_convert
+
+    # The bundle declares top-level constants (such as `_`) that clash with Sphinx's own
+    # globals; a function scope keeps them private. It publishes vegaEmbed on window.
+    bundle = vl_convert.javascript_bundle()
+    return f"(function () {{\n{bundle}\n}})();\n".encode()
+
+
+def stage(project: Project, runs: list[Run]) -> tuple[Path, bool]:
+    """Mirror the book's sources into the staging folder; remove what no longer exists.
+
+    Returns the folder and whether any file in it changed.
+    """
+    stage_dir = project.stage_dir
+    wanted: dict[Path, Path | bytes] = {}
+    for name in BOOK_FILES:
+        wanted[stage_dir / name] = project.root / name
+    for folder in BOOK_DIRS:
+        src_dir = project.root / folder
+        if src_dir.is_dir():
+            for path in sorted(src_dir.rglob("*")):
+                if path.is_file():
+                    wanted[stage_dir / path.relative_to(project.root)] = path
+    # The data and the manifest ride along: pages offer the CSVs behind each figure for download.
+    for path in sorted(project.data_dir.rglob("*")):
+        if path.is_file():
+            wanted[stage_dir / path.relative_to(project.root)] = path
+    wanted[stage_dir / "analyses" / "manifest.yml"] = project.manifest
+    for path in sorted((project.root / "releases").glob("*.json")):
+        wanted[stage_dir / "releases" / path.name] = path
+    for run in runs:
+        executed = output_path(project, run)
+        if not executed.is_file():
+            raise BuildFailed(
+                f"analysis '{run.name}' has no executed notebook; run the analyses first"
+            )
+        wanted[stage_dir / "analyses" / f"{run.name}.ipynb"] = executed
+    bundle = stage_dir / "_static" / VEGA_BUNDLE
+    wanted[bundle] = vega_bundle(project)
+    changed = False
+    for dest, src in wanted.items():
+        changed |= sync_file(src, dest)
+    for path in sorted(stage_dir.rglob("*"), reverse=True):
+        if path.is_file() and path not in wanted:
+            path.unlink()
+            changed = True
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return stage_dir, changed
+
+
+def _publish(built: Path, target: Path) -> None:
+    """Replace ``target`` by a copy of ``built`` with two renames, never leaving it half-written."""
+    fresh = target.with_name(target.name + ".new")
+    old = target.with_name(target.name + ".old")
+    for leftover in (fresh, old):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    shutil.copytree(built, fresh)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(fresh, target)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+SPHINX_MODULES = (
+    "jupyter_book.cli.main", "sphinx.application", "myst_nb", "myst_parser",
+    "sphinx_book_theme", "sphinxcontrib.bibtex", "sphinx_exercise", "sphinx_design",
+    "sphinx_togglebutton", "sphinx_copybutton", "sphinx_thebe", "sphinx_comments",
+    "sphinx_external_toc", "livingreview.book.sphinx",
+)  # fmt: skip
+
+
+def warm_up_sphinx() -> None:
+    """Import Jupyter Book, Sphinx and the extensions ahead of the build.
+
+    `livingreview book` calls this in a thread while the kernels run, so a rebuild after an
+    edit does not wait for these imports after its analysis finishes.
+    """
+    for name in SPHINX_MODULES:
+        importlib.import_module(name)
+
+
+def run_jupyter_book(args: list[str], cwd: Path) -> tuple[int, str]:
+    """`jupyter-book ARGS` in this process (its imports may be warm), output captured."""
+    from jupyter_book.cli.main import main as jupyter_book
+    from myst_nb.ext.glue.crossref import read_glue_cache
+
+    read_glue_cache.cache_clear()  # glue read by an earlier build in this process is stale
+    buffer = io.StringIO()
+    previous = Path.cwd()
+    try:
+        os.chdir(cwd)
+        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+            jupyter_book.main(args=args, prog_name="jupyter-book", standalone_mode=False)
+        return 0, buffer.getvalue()
+    except (Exception, SystemExit) as exc:  # Sphinx and click report failures as exceptions
+        return 1, f"{buffer.getvalue()}\n{exc}"
+    finally:
+        os.chdir(previous)
+
+
+def build_html(
+    project: Project,
+    runs: list[Run],
+    full: bool = False,
+    report: Callable[[str], None] = print,
+) -> Path:
+    stage_dir, changed = stage(project, runs)
+    out = project.sphinx_dir
+    # Written after a good build with the extension's fingerprint; removed when a build starts.
+    good = out / "last-good-build.sha256"
+    code = code_fingerprint(project, SPHINX_CODE)
+    last = good.read_text() if good.is_file() else None
+    if not (full or changed) and last == code and (project.html_dir / "index.html").is_file():
+        report("build html: up to date (no source changed since the last good build)")
+        return project.html_dir
+    good.unlink(missing_ok=True)
+    cmd = [
+        "jupyter-book", "build", str(stage_dir),
+        "--path-output", str(out), "--builder", "html", "-W", "-n", "--keep-going", "-q",
+    ]  # fmt: skip
+    # Our Sphinx extension lives in the package: new code means every page is rewritten.
+    if full or last != code:
+        cmd.append("--all")
+    report("build html: jupyter-book build (warnings are errors)")
+    returncode, output = run_jupyter_book(cmd[1:], cwd=project.root)
+    if returncode != 0:
+        # Sphinx records the failed pages as read: forget them so the next build re-reads all.
+        env_pickle = out / "_build" / ".doctrees" / "environment.pickle"
+        env_pickle.unlink(missing_ok=True)
+        raise BuildFailed(
+            f"jupyter-book build failed; {project.rel(project.html_dir)} left as it was\n{output}"
+        )
+    _publish(out / "_build" / "html", project.html_dir)
+    good.write_text(code)
+    report(f"book written to {project.rel(project.html_dir)}")
+    return project.html_dir
+
+
+def make_book(
+    project: Project, jobs: int | None = None, report: Callable[[str], None] = print
+) -> Path:
+    """Run what changed, then build the HTML (validate first: the CLI does)."""
+    import threading
+
+    from livingreview.book.manifest import load_manifest
+    from livingreview.book.runner import AnalysisFailed, plan, run_analyses
+
+    runs = load_manifest(project)
+    # The offline Vega bundle is made once per vl-convert version, alongside the kernels.
+    # Sphinx's imports also load meanwhile, so the build starts warm when the analyses end.
+    helpers = [threading.Thread(target=vega_bundle, args=(project,), daemon=True)]
+    if any(decision.execute for decision in plan(project, runs)):
+        helpers.append(threading.Thread(target=warm_up_sphinx, daemon=True))
+    for helper in helpers:
+        helper.start()
+    try:
+        run_analyses(project, runs, jobs=jobs, report=report)
+    except AnalysisFailed as exc:
+        raise AnalysisFailed(
+            exc.failures, f"the last good book in {project.rel(project.html_dir)} was not changed"
+        ) from None
+    for helper in helpers:
+        helper.join()
+    return build_html(project, runs, report=report)

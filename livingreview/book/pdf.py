@@ -1,0 +1,133 @@
+"""PDFs of the built book: one per chapter and one for the whole book, offline.
+
+Headless Chromium (Debian's, driven by Playwright) prints each page of ``_build/html`` after
+its charts have drawn, so figures, citations and the bibliography appear as on screen.
+pypdf joins the chapters into the book with one bookmark per chapter. Afterwards each page's
+placeholder becomes links to its PDF, so the HTML never links to a PDF that does not exist.
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from livingreview.book.serve import serve_folder
+from livingreview.book.sphinx.pdf_links import PDF_MARKER
+from livingreview.data.files import write_atomic
+from livingreview.data.identity import identity
+from livingreview.data.project import Project
+from livingreview.errors import LivingReviewError
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+class PdfFailed(LivingReviewError):
+    pass
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        raise PdfFailed("PDFs need Debian's chromium: apt-get install chromium")
+    return path
+
+
+def chapter_pages(project: Project) -> list[tuple[str, str]]:
+    """(docname, name) of every page under chapters/, in table-of-contents order."""
+    docs = project.toc_documents()
+    return [(doc, doc.split("/")[-1]) for doc in docs if doc.startswith("chapters/")]
+
+
+def _footer(title: str) -> str:
+    pages = "<span class='pageNumber'></span>/<span class='totalPages'></span>"
+    return (
+        '<div style="font-size:8px;width:100%;text-align:center;">'
+        f"{html.escape(title)} · {pages}</div>"
+    )
+
+
+def build_pdfs(project: Project, report: Callable[[str], None] = print) -> Path:
+    """Print every chapter to ``_build/pdf/<name>.pdf`` and join them into ``book.pdf``."""
+    from playwright.sync_api import sync_playwright
+    from pypdf import PdfWriter
+
+    book_html = project.html_dir
+    if not (book_html / "index.html").is_file():
+        raise PdfFailed("no book in _build/html: run `make book` first")
+    out = project.build_dir / "pdf"
+    out.mkdir(parents=True, exist_ok=True)
+    server, base = serve_folder(book_html)
+    printed: list[tuple[str, Path]] = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            # nothing may come from another host, in print as on screen
+            page.route(
+                "**/*",
+                lambda route: (
+                    route.continue_() if route.request.url.startswith(base) else route.abort()
+                ),
+            )
+            for doc, name in chapter_pages(project):
+                page.goto(f"{base}/{doc}.html", wait_until="load")
+                for index in range(page.locator(".vega-chart").count()):
+                    page.locator(".vega-chart").nth(index).locator("svg").first.wait_for()
+                page.emulate_media(media="print")
+                title = page.title().split(" — ")[0].strip()
+                target = out / f"{name}.pdf"
+                page.pdf(
+                    path=str(target),
+                    format="A4",
+                    print_background=True,
+                    margin={"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"},
+                    display_header_footer=True,
+                    header_template="<span></span>",
+                    footer_template=_footer(title),
+                )
+                printed.append((title, target))
+                report(f"pdf   {target.relative_to(project.root)}")
+            browser.close()
+    finally:
+        server.shutdown()
+
+    book = PdfWriter()
+    for title, path in printed:
+        start = len(book.pages)
+        book.append(str(path))
+        book.add_outline_item(title, start)
+    book.add_metadata({"/Title": identity(project).title, "/Author": identity(project).author})
+    book_path = out / "book.pdf"
+    with open(book_path, "wb") as handle:
+        book.write(handle)
+    report(f"pdf   {book_path.relative_to(project.root)}")
+    publish_pdfs(project, [name for _, name in chapter_pages(project)])
+    return book_path
+
+
+def publish_pdfs(project: Project, names: list[str]) -> None:
+    """Copy the PDFs into the book and turn each page's placeholder into links."""
+    target = project.html_dir / "_pdf"
+    target.mkdir(exist_ok=True)
+    for pdf in (project.build_dir / "pdf").glob("*.pdf"):
+        shutil.copy2(pdf, target / pdf.name)
+    for name in names:
+        page = project.html_dir / "chapters" / f"{name}.html"
+        text = page.read_text(encoding="utf-8")
+        if PDF_MARKER not in text:
+            continue
+        links = (
+            '<p class="pdf-links">PDF: '
+            f'<a href="../_pdf/{name}.pdf">this chapter</a> · '
+            '<a href="../_pdf/book.pdf">the whole book</a></p>'
+        )
+        write_atomic(page, text.replace(PDF_MARKER, links, 1), durable=False)

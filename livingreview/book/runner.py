@@ -1,0 +1,264 @@
+"""Run the analyses with papermill, each only when something it depends on changed.
+
+A run's fingerprint covers its notebook, its parameters, the bytes of every declared input,
+the package's code and the pinned dependencies. A run whose fingerprint matches the stamp of
+its last successful execution is reused; the rest execute in parallel, one kernel each.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from livingreview.book.manifest import Run, check_parameters
+from livingreview.data import guard
+from livingreview.data.files import write_atomic
+from livingreview.data.project import Project
+from livingreview.errors import LivingReviewError
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+# What a notebook can import: the package's top level, data/ and analysis/ (a test asserts
+# that those import nothing else). Editing the CLI, the book build, the Sphinx extension or
+# the authoring commands cannot change an analysis' output, so it re-runs nothing.
+NOTEBOOK_CODE = ("__init__.py", "errors.py", "data", "analysis")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def code_fingerprint(project: Project, parts: tuple[str, ...] = NOTEBOOK_CODE) -> str:
+    """The package code in ``parts`` (files or folders) plus the lock file."""
+    digest = hashlib.sha256()
+    files = [
+        path
+        for part in parts
+        for path in (
+            [PACKAGE_DIR / part] if part.endswith(".py") else (PACKAGE_DIR / part).rglob("*.py")
+        )
+    ]
+    for path in sorted(files):
+        digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    lock = project.root / "requirements.lock"
+    if lock.is_file():
+        digest.update(lock.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint(project: Project, run: Run, code: str) -> dict[str, Any]:
+    return {
+        "notebook": _sha(run.notebook.read_bytes()),
+        "parameters": _sha(json.dumps(run.parameters, sort_keys=True).encode()),
+        "inputs": {project.rel(p): _sha(p.read_bytes()) for p in sorted(run.inputs)},
+        "code": code,
+    }
+
+
+@dataclass(frozen=True)
+class Decision:
+    run: Run
+    execute: bool
+    reasons: tuple[str, ...]
+
+    def describe(self) -> str:
+        verb = "run  " if self.execute else "reuse"
+        return f"{verb} {self.run.name}: {'; '.join(self.reasons)}"
+
+
+def output_path(project: Project, run: Run) -> Path:
+    return project.executed_dir / f"{run.name}.ipynb"
+
+
+def stamp_path(project: Project, run: Run) -> Path:
+    return project.executed_dir / f"{run.name}.stamp.json"
+
+
+def _why_changed(old: dict, new: dict) -> list[str]:
+    reasons = []
+    if old.get("notebook") != new["notebook"]:
+        reasons.append("notebook changed")
+    if old.get("parameters") != new["parameters"]:
+        reasons.append("parameters changed")
+    old_inputs = old.get("inputs", {})
+    for path, digest in new["inputs"].items():
+        if path not in old_inputs:
+            reasons.append(f"new input {path}")
+        elif old_inputs[path] != digest:
+            reasons.append(f"{path} changed")
+    for path in sorted(set(old_inputs) - set(new["inputs"])):
+        reasons.append(f"input {path} no longer declared")
+    if old.get("code") != new["code"]:
+        reasons.append("analysis code or pinned dependencies changed")
+    return reasons
+
+
+def plan(project: Project, runs: list[Run], force: bool = False) -> list[Decision]:
+    code = code_fingerprint(project)
+    decisions = []
+    for run in runs:
+        new = fingerprint(project, run, code)
+        stamp, out = stamp_path(project, run), output_path(project, run)
+        if force:
+            reasons = ["forced"]
+        elif not stamp.is_file() or not out.is_file():
+            reasons = ["no earlier successful run"]
+        else:
+            reasons = _why_changed(json.loads(stamp.read_text()), new)
+        if reasons:
+            decisions.append(Decision(run, True, tuple(reasons)))
+        else:
+            decisions.append(Decision(run, False, ("unchanged since its last successful run",)))
+    return decisions
+
+
+class AnalysisFailed(LivingReviewError):
+    def __init__(self, failures: dict[str, str], after: str = ""):
+        self.failures = failures
+        parts = [f"analysis '{name}' failed:\n{text}" for name, text in failures.items()]
+        super().__init__("\n\n".join(parts) + (f"\n{after}" if after else ""))
+
+
+# Keys papermill and nbclient fill with wall-clock times; dropping them makes reruns byte-identical.
+_VOLATILE_NB = ("start_time", "end_time", "duration", "input_path", "output_path")
+_VOLATILE_CELL = ("execution",)
+
+
+def normalise_notebook(path: Path) -> None:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    meta = nb.get("metadata", {}).get("papermill", {})
+    for key in _VOLATILE_NB:
+        meta.pop(key, None)
+    for cell in nb.get("cells", []):
+        cell_meta = cell.get("metadata", {})
+        if "injected-parameters" in cell_meta.get("tags", []):
+            cell["id"] = "injected-parameters"  # papermill gives it a random id
+        for key in _VOLATILE_CELL:
+            cell_meta.pop(key, None)
+        pm = cell_meta.get("papermill", {})
+        for key in ("start_time", "end_time", "duration"):
+            pm.pop(key, None)
+    write_atomic(
+        path, json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n", durable=False
+    )
+
+
+def _environment(project: Project, run: Run) -> dict[str, str]:
+    env = dict(os.environ)
+    env[guard.DECLARED_ENV] = json.dumps([str(p.resolve()) for p in run.inputs])
+    env[guard.DATA_DIR_ENV] = str(project.data_dir.resolve())
+    env["LIVINGREVIEW_ROOT"] = str(project.root.resolve())
+    env["PYTHONHASHSEED"] = "0"
+    bindir = str(Path(sys.executable).parent)
+    env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+    # Keep kernels from touching the network or a user's Jupyter settings.
+    env.setdefault("JUPYTER_PLATFORM_DIRS", "1")
+    return env
+
+
+def execute_run(project: Project, run: Run, code: str) -> None:
+    """Execute one run with papermill into a temporary file, then publish it with its stamp."""
+    problems = check_parameters(run.notebook, run.parameters)
+    if problems:
+        raise AnalysisFailed({run.name: "\n".join(problems)})
+    project.executed_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=project.executed_dir) as tmp:
+        tmp_out = Path(tmp) / f"{run.name}.ipynb"
+        cmd = [
+            sys.executable, "-m", "papermill", str(run.notebook), str(tmp_out),
+            "-y", yaml.safe_dump(run.parameters or {}),
+            "--cwd", str(project.root), "--no-progress-bar", "-k", "python3",
+        ]  # fmt: skip
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, env=_environment(project, run), cwd=project.root
+        )
+        if proc.returncode != 0:
+            text = ANSI.sub("", proc.stderr).strip()
+            # papermill's last lines hold the failing cell and its traceback
+            tail = "\n".join(text.splitlines()[-40:])
+            raise AnalysisFailed({run.name: f"{project.rel(run.notebook)}\n{tail}"})
+        normalise_notebook(tmp_out)
+        os.replace(tmp_out, output_path(project, run))  # same folder: one rename
+    stamp = fingerprint(project, run, code)
+    write_atomic(
+        stamp_path(project, run), json.dumps(stamp, indent=1, sort_keys=True) + "\n", durable=False
+    )
+
+
+def run_analyses(
+    project: Project,
+    runs: list[Run],
+    force: bool = False,
+    jobs: int | None = None,
+    report: Callable[[str], None] = print,
+) -> list[Decision]:
+    """Execute what changed, reuse the rest; raise AnalysisFailed naming every failed run."""
+    decisions = plan(project, runs, force=force)
+    for decision in decisions:
+        report(decision.describe())
+    todo = [d.run for d in decisions if d.execute]
+    if not todo:
+        report("all analyses up to date: no notebook executed")
+        return decisions
+    code = code_fingerprint(project)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    failures: dict[str, str] = {}
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(execute_run, project, run, code): run for run in todo}
+        for future, run in futures.items():
+            try:
+                future.result()
+                report(f"done  {run.name}")
+            except AnalysisFailed as exc:
+                failures.update(exc.failures)
+                report(f"FAIL  {run.name}")
+    if failures:
+        raise AnalysisFailed(failures)
+    return decisions
+
+
+def parse_parameter(text: str) -> tuple[str, Any]:
+    """``key=value`` with a YAML value; a date stays the plain string the notebooks take."""
+    if "=" not in text:
+        raise ParameterInvalid(f"expected key=value, got {text!r}")
+    key, raw = text.split("=", 1)
+    value = yaml.safe_load(raw)
+    if isinstance(value, datetime.date):  # YAML reads 2026-11-25 as a date
+        value = value.isoformat()
+    return key.strip(), value
+
+
+class ParameterInvalid(LivingReviewError):
+    pass
+
+
+def custom_run(project: Project, base: Run, overrides: dict[str, Any]) -> Run:
+    """A reader's own parameters for ``base``: its own output, so the book's run stays untouched.
+
+    A file named by a parameter (a reader's own data, say) becomes a declared input.
+    """
+    merged = {**base.parameters, **overrides}
+    problems = check_parameters(base.notebook, merged)
+    if problems:
+        raise ParameterInvalid("\n".join(f"{base.name}: {p}" for p in problems))
+    named = [
+        project.root / str(v)
+        for v in overrides.values()
+        if isinstance(v, str) and v and (project.root / v).is_file()
+    ]
+    inputs = tuple(dict.fromkeys([*base.inputs, *named]))
+    return Run(f"{base.name}-custom", base.notebook, merged, inputs, base.title)

@@ -1,0 +1,21 @@
+"""The book's Sphinx extension: one module per feature, each with a ``register(app)``.
+
+- ``figures``: ``analysis-figure``, pasted figures and tables with a "Reproduce this" box;
+- ``stamps``: the review chapters' evidence stamp; pages depend on the notebooks they quote;
+- ``citation``: ``book-citation``, BibTeX for the book and its chapters;
+- ``offline``: no remote script or stylesheet on any page;
+- ``pdf_links``: where ``livingreview pdf`` links each chapter's PDF;
+- ``theme``: theme defaults.
+
+Moved pages are redirected by sphinx-reredirects (``redirects`` in ``_config.yml``).
+"""
+
+from __future__ import annotations
+
+from livingreview.book.sphinx import citation, figures, offline, pdf_links, stamps, theme
+
+
+def setup(app):
+    for feature in (figures, stamps, citation, offline, pdf_links, theme):
+        feature.register(app)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

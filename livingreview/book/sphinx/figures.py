@@ -1,0 +1,120 @@
+"""``analysis-figure``: a captioned, numbered figure or table pasted from another notebook's glue.
+
+myst-nb's ``glue:figure`` only reads the current document's glue; ``glue:any`` reads other
+documents but has no caption or label. ``analysis-figure`` combines the two:
+
+    ```{analysis-figure} ../analyses/pooled_effects.ipynb::pooled_effects_chart
+    :name: fig-pooled-effects
+
+    Caption.
+    ```
+
+A ``:name:`` starting with ``tbl-`` numbers it as a table. Under each one a "Reproduce this"
+box gives the command and the files behind it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from myst_nb.ext.glue.utils import PendingGlueReferenceError, create_pending_glue_ref
+
+from livingreview.book.sphinx.manifest import manifest_runs
+from sphinx import addnodes
+from sphinx.util.docutils import SphinxDirective
+
+
+class analysis_table(nodes.figure):  # noqa: N801 (docutils names nodes in lower case)
+    """A pasted table: rendered like a figure, numbered in the tables' sequence."""
+
+
+def _visit_analysis_table(self, node):
+    self.visit_figure(node)
+
+
+def _depart_analysis_table(self, node):
+    self.depart_figure(node)
+
+
+class AnalysisFigure(SphinxDirective):
+    required_arguments = 1
+    final_argument_whitespace = False
+    has_content = True
+    option_spec = {"name": directives.unchanged, "figclass": directives.class_option}
+
+    def run(self) -> list[nodes.Node]:
+        target = self.arguments[0]
+        if "::" not in target:
+            raise self.error(f"expected <notebook path>::<glue key>, got {target!r}")
+        doc, key = target.split("::", 1)
+        try:
+            pending = create_pending_glue_ref(
+                self.state.document, self.get_source_info()[0], self.lineno, doc, key
+            )
+        except PendingGlueReferenceError as exc:
+            raise self.error(str(exc)) from exc
+        # A name starting with tbl- makes it a numbered table ("Table 3"), not a figure.
+        kind = analysis_table if self.options.get("name", "").startswith("tbl-") else nodes.figure
+        figure = kind("", pending, classes=["analysis-figure", *self.options.get("figclass", [])])
+        self.set_source_info(figure)
+        self.add_name(figure)
+        if self.content:
+            holder = nodes.Element()
+            self.state.nested_parse(self.content, self.content_offset, holder)
+            first = holder[0]
+            if not isinstance(first, nodes.paragraph):
+                raise self.error("the caption must be a paragraph")
+            caption = nodes.caption(first.rawsource, "", *first.children)
+            caption.source, caption.line = first.source, first.line
+            figure += caption
+            if len(holder) > 1:
+                figure += nodes.legend("", *holder[1:])
+        return [figure, *self.reproduce_box(doc)]
+
+    def reproduce_box(self, doc: str) -> list[nodes.Node]:
+        """'Reproduce this': the command, the executed notebook and the data behind the figure."""
+        env = self.env
+        notebook = (Path(env.doc2path(env.docname)).parent / doc).resolve()
+        try:
+            rel_notebook = notebook.relative_to(Path(env.srcdir).resolve()).as_posix()
+        except ValueError:
+            return []
+        run = manifest_runs(env.srcdir).get(rel_notebook)
+        if run is None:
+            return []
+        box = nodes.container(classes=["reproduce-box"])
+        para = nodes.paragraph()
+        para += nodes.strong(text="Reproduce this: ")
+        para += nodes.literal(text=f"livingreview run {run['name']}")
+        para += nodes.Text(" · Download: ")
+        files = [rel_notebook, *run.get("inputs", [])]
+        for index, target in enumerate(files):
+            if index:
+                para += nodes.Text(", ")
+            label = "executed notebook" if index == 0 else Path(target).name
+            ref = addnodes.download_reference(
+                "", "", reftarget="/" + target, refdoc=env.docname, refexplicit=True
+            )
+            ref += nodes.literal(text=label)
+            para += ref
+        box += para
+        return [box]
+
+
+def _caption_text(node) -> str:
+    captions = [child for child in node.children if isinstance(child, nodes.caption)]
+    return captions[0].astext() if captions else ""
+
+
+def register(app) -> None:
+    app.add_directive("analysis-figure", AnalysisFigure)
+    app.add_enumerable_node(
+        analysis_table,
+        "table",
+        _caption_text,
+        html=(_visit_analysis_table, _depart_analysis_table),
+        latex=(_visit_analysis_table, _depart_analysis_table),
+        text=(_visit_analysis_table, _depart_analysis_table),
+    )

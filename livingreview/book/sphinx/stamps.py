@@ -1,0 +1,54 @@
+"""Each review chapter's stamp, and pages that re-render when their analyses re-run.
+
+Sphinx re-reads a page only when its own file changes; a chapter that pastes glue from a
+notebook is made to depend on it, so a re-run analysis refreshes the chapters that quote it.
+The stamp's wording and the release record it reads belong to ``livingreview.data.releases``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from livingreview.book.sphinx.manifest import manifest_runs
+from livingreview.data.package import evidence_current_to
+from livingreview.data.project import Project
+from livingreview.data.releases import chapter_stamp
+
+GLUE_SOURCE = re.compile(r"([\w./-]+\.ipynb)::")
+
+
+def note_glue_sources(app, docname: str, source: list[str]) -> None:
+    """Make a page depend on the notebooks it pastes from; stamp the review chapters."""
+    env = app.env
+    here = Path(env.doc2path(docname)).parent
+    srcdir = Path(env.srcdir).resolve()
+    inputs: set[str] = set()
+    runs = manifest_runs(env.srcdir)
+    for rel in sorted(set(GLUE_SOURCE.findall(source[0]))):
+        notebook = (here / rel).resolve()
+        if notebook.is_file():
+            env.note_dependency(str(notebook))
+            run = runs.get(notebook.relative_to(srcdir).as_posix(), {})
+            inputs.update(run.get("inputs", []))
+    project = Project(srcdir)
+    if docname in project.review_chapters():
+        stamp = chapter_stamp(project, sorted(inputs), evidence_current_to(project))
+        source[0] = _with_stamp(source[0], stamp)
+        for name in ("data/releases.csv", "data/datapackage.json"):
+            if (srcdir / name).is_file():
+                env.note_dependency(str(srcdir / name))
+
+
+def _with_stamp(text: str, stamp: str) -> str:
+    """Put the stamp right under the page's first heading."""
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if line.startswith("# "):
+            lines.insert(index + 1, f"\n{stamp}\n")
+            break
+    return "\n".join(lines)
+
+
+def register(app) -> None:
+    app.connect("source-read", note_glue_sources)

@@ -1,0 +1,424 @@
+"""Check every data file against its Table Schema and the cross-file rules.
+
+Errors are values (``Problem``), all collected in one pass, so an author sees every problem
+at once and tests can assert on them. Validation never writes to the data.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from livingreview.data import csvio, dates
+from livingreview.data.bib import entry_keys
+from livingreview.data.package import Field, Resource, split_list
+from livingreview.data.project import Project
+
+MAX_CELL_CHARS = 5000
+REGISTRY_PREFIX = {"ClinicalTrials.gov": "NCT", "ChiCTR": "ChiCTR"}
+FORMULA_START = ("=", "+", "-", "@")
+MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>|javascript:|\bon[a-z]+\s*=", re.IGNORECASE)
+NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
+INTEGER = re.compile(r"^-?\d+$")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CITE = re.compile(r"\{cite(?::\w+)?\}`([^`]+)`")
+BIDI_CONTROL = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation error. ``row`` is the line number in the file (the header is line 1)."""
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    rule: str
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column '{self.column}'"
+        value = f" (value: {self.value[:60]!r})" if self.value is not None else ""
+        hint = f" Hint: {self.hint}" if self.hint else ""
+        return f"{where}: {self.message}{value} [{self.rule}]{hint}"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _check_text(file: str, row: int, column: str, value: str) -> list[Problem]:
+    out = []
+
+    def bad(rule: str, message: str, hint: str, shown: str = value) -> None:
+        out.append(Problem(file, row, column, shown, rule, message, hint))
+
+    if "\x00" in value or CONTROL.search(value):
+        bad(
+            "control-character",
+            "contains a control character (such as NUL)",
+            "remove invisible control characters",
+        )
+    if BIDI_CONTROL.search(value):
+        bad(
+            "bidi-control",
+            "contains a bidirectional override character",
+            "right-to-left text is fine; explicit override marks are not",
+        )
+    if value[:1] in FORMULA_START and not NUMBER.match(value):
+        bad(
+            "formula-injection",
+            "starts with a character a spreadsheet runs as a formula",
+            "reword so the cell does not start with = + - or @",
+        )
+    if MARKUP.search(value):
+        bad("markup", "contains HTML or script markup", "data cells hold plain text only")
+    if len(value) > MAX_CELL_CHARS:
+        bad(
+            "too-long",
+            f"is {len(value)} characters long; the limit is {MAX_CELL_CHARS}",
+            "move long text into the chapter prose",
+            value[:60],
+        )
+    return out
+
+
+def _check_cell(file: str, row: int, f: Field, value: str) -> list[Problem]:
+    out = _check_text(file, row, f.name, value)
+
+    def bad(rule: str, message: str, hint: str = "") -> list[Problem]:
+        out.append(Problem(file, row, f.name, value, rule, message, hint))
+        return out
+
+    stripped = value.strip()
+    c = f.constraints
+    if stripped == "":
+        return (
+            bad("required", "is empty but required", f"{f.name}: {f.description}")
+            if f.required
+            else out
+        )
+    if f.type == "integer" and not INTEGER.match(stripped):
+        return bad("type", "expected a whole number")
+    if f.type == "number" and not NUMBER.match(stripped):
+        return bad("type", "expected a number", "use a dot as decimal mark, no units")
+    if f.type == "boolean" and stripped.lower() not in ("true", "false"):
+        return bad("type", "expected true or false")
+    if f.type == "year" and not re.match(r"^\d{4}$", stripped):
+        return bad("type", "expected a year (YYYY)")
+    if f.type == "date" and not dates.is_iso(stripped):
+        return bad("type", "expected a date (YYYY-MM-DD)")
+    if "enum" in c and stripped not in c["enum"]:
+        bad("enum", f"is not an allowed value ({', '.join(map(str, c['enum']))})")
+    if "pattern" in c and not re.fullmatch(c["pattern"], stripped):
+        bad("pattern", f"does not match the expected format {c['pattern']}")
+    elif "pattern" in c and re.fullmatch(r"\^?\\d\{4\}-\\d\{2\}.*", c["pattern"]):
+        if not dates.parse_partial(stripped):
+            bad("date", "is not a real calendar date")
+    if f.type in ("integer", "number"):
+        number = float(stripped)
+        if "minimum" in c and number < c["minimum"]:
+            bad("minimum", f"must be at least {c['minimum']}")
+        if "exclusiveMinimum" in c and number <= c["exclusiveMinimum"]:
+            bad("minimum", f"must be greater than {c['exclusiveMinimum']}")
+        if "maximum" in c and number > c["maximum"]:
+            bad("maximum", f"must be at most {c['maximum']}")
+    return out
+
+
+def _ordered(values: list[str], kind: str) -> bool:
+    present = [v for v in values if v.strip()]
+    if kind == "date":
+        return dates.in_order(present) is not False  # a bad date is reported by the cell checks
+    try:
+        numbers = [float(v) for v in present]
+    except ValueError:
+        return True
+    return all(a <= b for a, b in zip(numbers, numbers[1:], strict=False))
+
+
+def read_rows(raw: bytes, file: str) -> tuple[list[str] | None, list[list[str]], list[Problem]]:
+    """Header and rows of a CSV file's bytes, or the problem that stops it being read."""
+    try:
+        text = csvio.decode(raw)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problem = Problem(
+            file,
+            line,
+            None,
+            None,
+            "encoding",
+            f"is not valid UTF-8 at byte {exc.start}",
+            "save the file as UTF-8",
+        )
+        return None, [], [problem]
+    try:
+        rows = csvio.parse(text)
+    except csv.Error as exc:
+        return None, [], [Problem(file, None, None, None, "csv", f"cannot be parsed as CSV: {exc}")]
+    if not rows:
+        return None, [], [Problem(file, 1, None, None, "header", "is empty; expected a header row")]
+    return rows[0], rows[1:], []
+
+
+def _header_problem(file: str, header: list[str], expected: list[str]) -> Problem:
+    missing = [n for n in expected if n not in header]
+    extra = [n for n in header if n not in expected]
+    detail = []
+    if missing:
+        detail.append(f"missing {', '.join(missing)}")
+    if extra:
+        detail.append(f"unexpected {', '.join(extra)}")
+    if not detail:
+        detail.append("columns out of order")
+    return Problem(
+        file,
+        1,
+        None,
+        ",".join(header),
+        "header",
+        f"header does not match the schema ({'; '.join(detail)})",
+        f"expected exactly: {','.join(expected)}",
+    )
+
+
+def _row_rules(file: str, line: int, resource: Resource, cells: dict[str, str]) -> list[Problem]:
+    """The table's own cross-column rules (``x-rules`` in its schema)."""
+    out = []
+    for rule in resource.rules:
+        if rule.get("rule") == "registry-id":
+            id_field, registry_field = rule["fields"]
+            registry = cells[registry_field]
+            prefix = REGISTRY_PREFIX.get(registry, "")
+            if not cells[id_field].startswith(prefix):
+                out.append(
+                    Problem(
+                        file,
+                        line,
+                        id_field,
+                        cells[id_field],
+                        "registry-id",
+                        f"is not a {registry} id",
+                        f"{registry} ids start with {prefix}",
+                    )
+                )
+        if rule.get("rule") == "ordered":
+            names = rule["fields"]
+            kinds = {f.name: f for f in resource.fields}
+            kind = "number" if kinds[names[0]].type in ("number", "integer") else "date"
+            values = [cells[n] for n in names]
+            if not _ordered(values, kind):
+                out.append(
+                    Problem(
+                        file,
+                        line,
+                        ",".join(names),
+                        " / ".join(values),
+                        "ordered",
+                        f"values must satisfy {' <= '.join(names)}",
+                        "check for swapped bounds or dates",
+                    )
+                )
+    return out
+
+
+def validate_rows(
+    resource: Resource, header: list[str], rows: list[list[str]], bib: set[str]
+) -> tuple[list[Problem], set[str]]:
+    """Problems in one table's rows, and the bibliography keys they cite. Reads nothing."""
+    file = f"data/{resource.path}"
+    expected = [f.name for f in resource.fields]
+    if header != expected:
+        return [_header_problem(file, header, expected)], set()
+    problems: list[Problem] = []
+    cited: set[str] = set()
+    seen_keys: dict[tuple, int] = {}
+    unique_seen: dict[str, dict[str, int]] = {
+        f.name: {} for f in resource.fields if f.constraints.get("unique")
+    }
+    for line, row in enumerate(rows, start=2):
+        if len(row) != len(expected):
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    None,
+                    ",".join(row)[:60],
+                    "row-length",
+                    f"has {len(row)} cells; expected {len(expected)}",
+                    "quote cells that contain commas",
+                )
+            )
+            continue
+        cells = dict(zip(expected, row, strict=False))
+        for f in resource.fields:
+            value = cells[f.name]
+            problems.extend(_check_cell(file, line, f, value))
+            if f.bibkeys and value.strip():
+                for key in split_list(value):
+                    cited.add(key)
+                    if key not in bib:
+                        problems.append(
+                            Problem(
+                                file,
+                                line,
+                                f.name,
+                                key,
+                                "reference",
+                                "names a reference key not in data/references.bib",
+                                "add the entry to references.bib or fix the key",
+                            )
+                        )
+            if f.name in unique_seen and value.strip():
+                first = unique_seen[f.name].setdefault(value, line)
+                if first != line:
+                    problems.append(
+                        Problem(file, line, f.name, value, "unique", f"duplicates row {first}")
+                    )
+        if resource.primary_key:
+            key = tuple(cells[k] for k in resource.primary_key)
+            first = seen_keys.setdefault(key, line)
+            if first != line and not all(k in unique_seen for k in resource.primary_key):
+                problems.append(
+                    Problem(
+                        file,
+                        line,
+                        ",".join(resource.primary_key),
+                        "|".join(key),
+                        "primary-key",
+                        f"duplicates row {first}",
+                    )
+                )
+        problems.extend(_row_rules(file, line, resource, cells))
+    return problems, cited
+
+
+@dataclass
+class Corpus:
+    """What validation reads, with some files replaced in memory (candidate edits).
+
+    ``add`` and the registry refresh check a would-be file this way: nothing is copied or
+    written, and the problems the edit would bring are the new ones.
+    """
+
+    project: Project
+    replaced: dict[str, bytes] = field(default_factory=dict)  # path relative to the root
+
+    def read(self, rel: str) -> bytes | None:
+        if rel in self.replaced:
+            return self.replaced[rel]
+        path = self.project.root / rel
+        return path.read_bytes() if path.is_file() else None
+
+    def pages(self) -> list[tuple[str, str]]:
+        """Chapters and analyses whose text may cite references."""
+        found = [
+            *self.project.chapters_dir.glob("**/*.md"),
+            *self.project.analyses_dir.glob("*.ipynb"),
+        ]
+        return [(self.project.rel(p), p.read_text(encoding="utf-8")) for p in sorted(found)]
+
+
+@dataclass
+class Checked:
+    """The result of the per-file checks, which the cross-file checks build on."""
+
+    corpus: Corpus
+    bib_keys: list[str]
+    cited: set[str]
+    tables: dict[str, tuple[Resource, list[str], list[list[str]]]]  # valid headers only
+
+
+# Cross-file checks: name -> function(Checked) -> problems. Each is one rule about how two
+# files relate; add one with @cross_file_check("name").
+CROSS_FILE_CHECKS: dict[str, Callable[[Checked], list[Problem]]] = {}
+
+
+def cross_file_check(name: str):
+    def register(function: Callable[[Checked], list[Problem]]):
+        CROSS_FILE_CHECKS[name] = function
+        return function
+
+    return register
+
+
+@cross_file_check("bibliography-unique-keys")
+def _unique_bib_keys(checked: Checked) -> list[Problem]:
+    keys = checked.bib_keys
+    return [
+        Problem("data/references.bib", None, None, key, "unique", "entry key appears twice")
+        for key in sorted({k for k in keys if keys.count(k) > 1})
+    ]
+
+
+@cross_file_check("bibliography-all-cited")
+def _all_cited(checked: Checked) -> list[Problem]:
+    cited = set(checked.cited)
+    for _, text in checked.corpus.pages():
+        for match in CITE.finditer(text):
+            cited.update(k.strip() for k in match.group(1).split(","))
+    return [
+        Problem(
+            "data/references.bib",
+            None,
+            None,
+            key,
+            "uncited",
+            "entry is cited by no data row, chapter or analysis",
+            "cite it or remove it",
+        )
+        for key in sorted(set(checked.bib_keys) - cited)
+    ]
+
+
+def validate_project(project: Project, replaced: dict[str, bytes] | None = None) -> list[Problem]:
+    """Every problem in the data, all at once (empty list: the data is valid).
+
+    ``replaced`` maps paths (relative to the root) to would-be contents checked instead.
+    """
+    corpus = Corpus(project, dict(replaced or {}))
+    try:
+        descriptor = json.loads(corpus.read("data/datapackage.json") or b"")
+    except ValueError as exc:
+        return [
+            Problem(
+                "data/datapackage.json", None, None, None, "descriptor", f"cannot be read: {exc}"
+            )
+        ]
+    try:
+        bib_text = (corpus.read("data/references.bib") or b"").decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return [
+            Problem(
+                "data/references.bib", None, None, None, "bibliography", f"cannot be read: {exc}"
+            )
+        ]
+    bib_list = entry_keys(bib_text)
+    checked = Checked(corpus, bib_list, set(), {})
+    problems: list[Problem] = []
+    for entry in descriptor.get("resources", []):
+        resource = Resource(name=entry["name"], path=entry["path"], descriptor=entry)
+        file = f"data/{resource.path}"
+        raw = corpus.read(file)
+        if raw is None:
+            problems.append(Problem(file, None, None, None, "missing-file", "does not exist"))
+            continue
+        header, rows, found = read_rows(raw, file)
+        if header is not None:
+            more, keys = validate_rows(resource, header, rows, set(bib_list))
+            found += more
+            checked.cited |= keys
+            if header == [f.name for f in resource.fields]:
+                checked.tables[resource.name] = (resource, header, rows)
+        problems.extend(found)
+    for check in CROSS_FILE_CHECKS.values():
+        problems.extend(check(checked))
+    return problems

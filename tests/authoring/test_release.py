@@ -1,0 +1,324 @@
+"""The author's workflow on temporary git copies: add a row, see what changed, release."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import cli, copy_repo
+
+from livingreview.authoring.add import RowRejected, add_row
+from livingreview.authoring.changes import changed_evidence, format_changes
+from livingreview.authoring.release import ReleaseRefused, release
+from livingreview.data.project import Project
+from livingreview.data.validate import validate_project
+
+STUDIES = Path("data") / "preclinical_studies.csv"
+NEW_STUDY = {
+    "study_id": "newstudy2026",
+    "ref_key": "ou2022",
+    "year": "2026",
+    "species": "rat",
+    "sepsis_model": "caecal ligation and puncture (CLP)",
+    "organ": "kidney",
+    "cell_source": "adipose MSCs",
+    "product": "cells",
+    "route": "intravenous",
+    "timing": "1 h after surgery",
+    "mechanism": "not reported in source",
+    "main_finding": "lower creatinine, less tubular injury",
+    "in_source_table1": "false",
+    "verification": "unverified",
+    "notes": "Test row.",
+}
+
+
+def git(root: Path, *args: str) -> str:
+    proc = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
+    return proc.stdout
+
+
+def commit_all(root: Path, message: str) -> None:
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message)
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    """A copy of the book as its own git repository, everything committed."""
+    root = copy_repo(tmp_path / "repo")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.name", "Test Author")
+    git(root, "config", "user.email", "author@example.org")
+    commit_all(root, "Version 0.1.0")
+    return root
+
+
+def set_args(values: dict[str, str]) -> list[str]:
+    return [arg for column, value in values.items() for arg in ("--set", f"{column}={value}")]
+
+
+def data_rows(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+
+
+def page(root: Path, name: str) -> str:
+    return (root / "_build" / "html" / name).read_text(encoding="utf-8")
+
+
+def replace_cell(path: Path, key: str, column: str, value: str) -> str:
+    """Change one cell of the row whose first cell is ``key``; return the old value."""
+    text = path.read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    index = rows[0].index(column)
+    row = next(r for r in rows if r[0] == key)
+    old, row[index] = row[index], value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return old
+
+
+# ---------------------------------------------------------------------------------------------
+# add
+
+
+def test_add_appends_exactly_one_line_and_the_data_stays_valid(repo):
+    path = repo / STUDIES
+    before = path.read_bytes()
+    line = add_row(Project(repo), "preclinical_studies", NEW_STUDY)
+    after = path.read_bytes()
+    assert after.startswith(before)
+    assert after[len(before) :].decode().startswith("newstudy2026,ou2022,2026,rat,")
+    assert after[len(before) :].count(b"\n") == 1 and after.endswith(b"\n")
+    assert line == len(data_rows(path)) + 1
+    assert git(repo, "diff", "--numstat") == f"1\t0\t{STUDIES.as_posix()}\n"
+    changed = [
+        d
+        for d in git(repo, "diff", "-U0").splitlines()
+        if d[:1] in "+-" and not d.startswith(("+++", "---"))
+    ]
+    assert changed == [
+        "+newstudy2026,ou2022,2026,rat,caecal ligation and puncture (CLP),kidney,adipose MSCs,"
+        'cells,intravenous,1 h after surgery,not reported in source,"lower creatinine, less '
+        'tubular injury",false,unverified,Test row.'
+    ]
+    assert validate_project(Project(repo)) == []
+    assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".")) == []
+
+
+def test_add_keeps_a_file_without_final_newline_that_way(repo):
+    path = repo / "data" / "errata.csv"
+    path.write_bytes(path.read_bytes().rstrip(b"\n"))
+    before = path.read_bytes()
+    row = data_rows(path)[0] | {"erratum_id": "new_erratum", "printed": "x", "corrected": "y"}
+    add_row(Project(repo), "errata.csv", row)
+    after = path.read_bytes()
+    assert after.startswith(before + b"\n") and not after.endswith(b"\n")
+    assert after.count(b"\n") == before.count(b"\n") + 1
+
+
+def test_add_rejects_a_bad_row_with_structured_problems_and_changes_nothing(repo):
+    path = repo / STUDIES
+    before = path.read_bytes()
+    listing = sorted(p.name for p in path.parent.iterdir())
+    bad = NEW_STUDY | {
+        "study_id": "ou2022",  # already in the table
+        "year": "20x6",
+        "product": "pills",
+        "ref_key": "nosuchkey2026",
+        "species": "",
+        "dose": "1e6 cells",
+    }
+    with pytest.raises(RowRejected) as info:
+        add_row(Project(repo), "preclinical_studies", bad)
+    problems = info.value.problems
+    assert {(p.column, p.rule) for p in problems} == {
+        ("study_id", "unique"),
+        ("year", "type"),
+        ("product", "enum"),
+        ("ref_key", "reference"),
+        ("species", "required"),
+        ("dose", "unknown-column"),
+    }
+    new_line = len(data_rows(path)) + 2
+    assert all(p.file == "data/preclinical_studies.csv" and p.row == new_line for p in problems)
+    assert next(p for p in problems if p.rule == "unique").message == "duplicates row 2"
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == listing
+
+    result = cli(repo, "add", "preclinical_studies", *set_args(bad))
+    assert result.returncode == 1
+    assert "column 'year': expected a year (YYYY)" in result.stderr
+    assert "row rejected: 6 problem(s); data/preclinical_studies.csv was not changed" in (
+        result.stderr
+    )
+    assert path.read_bytes() == before
+
+    unknown = cli(repo, "add", "no_such_table", "--set", "a=b")
+    assert unknown.returncode == 1 and "unknown table 'no_such_table'" in unknown.stderr
+
+
+def test_add_rejects_a_line_break_in_a_cell(repo):
+    with pytest.raises(RowRejected) as info:
+        add_row(Project(repo), "preclinical_studies", NEW_STUDY | {"notes": "two\nlines"})
+    assert [(p.column, p.rule) for p in info.value.problems] == [("notes", "line-break")]
+
+
+# ---------------------------------------------------------------------------------------------
+# changes
+
+
+def test_changes_reports_an_added_and_a_changed_row(repo):
+    cli(repo, "add", "preclinical_studies", *set_args(NEW_STUDY), check=True)
+    old = replace_cell(repo / STUDIES, "dossantos2022", "organ", "lung and kidney")
+    assert old == "lung"
+
+    changes = changed_evidence(Project(repo))  # no release tag yet: since HEAD
+    assert changes.since == "HEAD"
+    (table,) = changes.changed_tables
+    assert table.file == "data/preclinical_studies.csv"
+    assert table.added == [("newstudy2026",)]
+    assert table.removed == []
+    assert [(c.key, c.cells) for c in table.changed] == [
+        (("dossantos2022",), {"organ": ("lung", "lung and kidney")})
+    ]
+    text = format_changes(changes)
+    assert "data/preclinical_studies.csv: 1 added, 0 removed, 1 changed" in text
+
+    shown = cli(repo, "changes", check=True).stdout
+    assert "+ newstudy2026" in shown
+    assert "~ dossantos2022" in shown and "organ: 'lung' -> 'lung and kidney'" in shown
+
+    # the initial release is found by the commit that recorded it
+    since_release = changed_evidence(Project(repo), "0.1.0")
+    assert since_release.release == "0.1.0"
+    assert since_release.commit == git(repo, "rev-parse", "HEAD").strip()
+    assert since_release.snapshot == "releases/0.1.0.json"
+    assert since_release.glued == []  # nothing executed in this copy: nothing to compare
+    assert "whats_new" in since_release.stale_runs
+
+    bad = cli(repo, "changes", "--since", "no-such-ref")
+    assert bad.returncode == 1 and "not a git revision" in bad.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# release
+
+
+def release_files(root: Path) -> dict[str, bytes | None]:
+    names = ["data/releases.csv", "data/datapackage.json", "CITATION.cff", "CHANGELOG.md"]
+    out = {n: (root / n).read_bytes() for n in names}
+    out["releases"] = b"".join(p.read_bytes() for p in sorted((root / "releases").glob("*")))
+    return out
+
+
+def test_release_refuses_bad_versions_a_dirty_tree_and_invalid_data(repo):
+    project = Project(repo)
+    before = release_files(repo)
+    for version, reason in [
+        ("0.2", "not semantic"),
+        ("v0.2.0", "not semantic"),
+        ("0.1.0", "not greater than the last release 0.1.0"),
+        ("0.0.9", "not greater than the last release 0.1.0"),
+    ]:
+        with pytest.raises(ReleaseRefused, match=reason):
+            release(project, version, "2026-12-01")
+
+    replace_cell(repo / STUDIES, "dossantos2022", "organ", "lung and kidney")
+    with pytest.raises(ReleaseRefused, match="uncommitted changes") as info:
+        release(project, "0.2.0", "2026-12-01")
+    assert "data/preclinical_studies.csv" in str(info.value)
+    refused = cli(repo, "release", "0.2.0", "--date", "2026-12-01")
+    assert refused.returncode == 1
+    assert "release refused: the working tree has uncommitted changes" in refused.stderr
+
+    replace_cell(repo / STUDIES, "dossantos2022", "year", "20x2")
+    commit_all(repo, "An invalid edit")
+    with pytest.raises(ReleaseRefused, match="validation failed: 1 problem") as info:
+        release(project, "0.2.0", "2026-12-01")
+    assert "data/preclinical_studies.csv, row 3, column 'year'" in str(info.value)
+
+    assert release_files(repo) == before
+    assert git(repo, "status", "--porcelain") == ""
+    assert git(repo, "tag") == ""
+
+
+def test_add_validate_book_changes_release_end_to_end(repo):
+    # add evidence, check it, build the book
+    added = cli(repo, "add", "preclinical_studies", *set_args(NEW_STUDY), check=True)
+    assert "added data/preclinical_studies.csv line 13" in added.stdout
+    assert "data valid" in cli(repo, "validate", check=True).stdout
+    cli(repo, "book", check=True)
+    whats_new = page(repo, "chapters/whats_new.html")
+    assert "tbl-releases" in whats_new
+    assert 'version <span class="pasted-text">0.1.0</span>' in whats_new
+
+    # see what changed, then release it
+    shown = cli(repo, "changes", check=True).stdout
+    assert "data/preclinical_studies.csv: 1 added, 0 removed, 0 changed" in shown
+    assert "+ newstudy2026" in shown
+    commit_all(repo, "Add newstudy2026")
+    released = cli(
+        repo, "release", "0.2.0", "--date", "2026-12-01", "--note", "One animal study added."
+    )
+    assert released.returncode == 0, released.stderr
+    assert "git tag -a v0.2.0" in released.stdout
+    assert git(repo, "tag") == ""  # release never tags or commits
+
+    record = data_rows(repo / "data" / "releases.csv")[-1]
+    assert record == {
+        "version": "0.2.0",
+        "date": "2026-12-01",
+        "evidence_current_to": "2025-07-09",
+        "summary": "preclinical_studies: 1 added, 0 removed, 0 changed.",
+        "conclusions_changed": "no",
+        "conclusion_note": "One animal study added.",
+    }
+    assert git(repo, "diff", "--numstat", "data/releases.csv").startswith("1\t0\t")
+    assert json.loads((repo / "data" / "datapackage.json").read_text())["version"] == "0.2.0"
+    citation = yaml.safe_load((repo / "CITATION.cff").read_text())
+    assert citation["version"] == "0.2.0" and str(citation["date-released"]) == "2026-12-01"
+    assert citation["preferred-citation"]["version"] == "0.2.0"
+    assert "doi: 10.16352/j.issn.1001-6325.2025.09.1234" in citation
+    changelog = (repo / "CHANGELOG.md").read_text()
+    assert changelog.index("## [0.2.0] - 2026-12-01") < changelog.index("## [0.1.0] - 2026-11-25")
+    assert "- 1 row in `data/preclinical_studies.csv`: newstudy2026" in changelog
+    snapshot = json.loads((repo / "releases" / "0.2.0.json").read_text())
+    assert snapshot["version"] == "0.2.0" and snapshot["evidence_current_to"] == "2025-07-09"
+    assert snapshot["glued"]["evidence_tables"]["n_preclinical_studies"] == "12"
+    assert snapshot["glued"]["whats_new"]["latest_version"] == "0.2.0"
+    assert set(snapshot["data"]) >= {"data/preclinical_studies.csv", "data/releases.csv"}
+    assert (repo / "releases" / "0.2.0.json").stat().st_mode & 0o044 == 0o044  # not 0600
+    commit_all(repo, "Release 0.2.0")
+    git(repo, "tag", "-a", "v0.2.0", "-m", "Version 0.2.0")
+
+    # the What's new page lists the new release first
+    rebuilt = cli(repo, "book", check=True)
+    assert "all analyses up to date: no notebook executed" in rebuilt.stdout
+    whats_new = page(repo, "chapters/whats_new.html")
+    assert 'version <span class="pasted-text">0.2.0</span>' in whats_new
+    assert re.search(r"<td>0\.2\.0</td>\s*<td>2026-12-01</td>", whats_new)
+    assert whats_new.index("<td>0.2.0</td>") < whats_new.index("<td>0.1.0</td>")
+    assert "One animal study added." in whats_new
+    assert '<span class="pasted-text">0.2.0</span>' in page(repo, "chapters/about.html")
+
+    # after the release, changes compare with it: rows and glued values
+    second = NEW_STUDY | {"study_id": "secondstudy2026", "organ": "lung"}
+    cli(repo, "add", "preclinical_studies", *set_args(second), check=True)
+    cli(repo, "run", check=True)
+    shown = cli(repo, "changes", check=True).stdout
+    assert shown.startswith("changes since v0.2.0")
+    assert "+ secondstudy2026" in shown
+    assert "evidence_tables::n_preclinical_studies: '12' -> '13'" in shown
+
+    # the next version must be greater than 0.2.0
+    commit_all(repo, "Add secondstudy2026")
+    refused = cli(repo, "release", "0.1.5")
+    assert refused.returncode == 1 and "not greater than the last release 0.2.0" in refused.stderr

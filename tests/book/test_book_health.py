@@ -1,0 +1,194 @@
+"""Book health: clean notebooks, a consistent table of contents, internal links, determinism."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import yaml
+from conftest import REPO, cli, copy_repo
+
+from livingreview.book.manifest import load_manifest
+from livingreview.data.package import evidence_current_to
+from livingreview.data.project import Project
+from livingreview.data.releases import past_releases
+
+SKELETON = ("## Overview", "## Prerequisites", "## Content", "## Summary", "## Resources")
+
+
+def committed_notebooks() -> list[Path]:
+    return sorted((REPO / "analyses").glob("*.ipynb"))
+
+
+def test_committed_notebooks_carry_no_outputs_and_share_one_skeleton():
+    assert committed_notebooks()
+    for path in committed_notebooks():
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert all(not c["outputs"] and c["execution_count"] is None for c in code), path.name
+        assert any("parameters" in c["metadata"].get("tags", []) for c in code), path.name
+        markdown = "\n".join(
+            "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"
+        )
+        missing = [heading for heading in SKELETON if heading not in markdown]
+        assert not missing, f"{path.name} lacks {missing}"
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+    for part in toc["parts"]:
+        files += [entry["file"] for entry in part["chapters"]]
+    return files
+
+
+def test_every_analysis_run_is_in_the_book_and_every_toc_entry_exists():
+    runs = load_manifest(Project(REPO))
+    files = toc_files()
+    assert {f"analyses/{run.name}" for run in runs} <= set(files)
+    for entry in files:
+        folder = entry.split("/")[0]
+        suffix = ".ipynb" if folder == "analyses" else ".md"
+        assert (REPO / f"{entry}{suffix}").is_file(), entry
+    chapters = {p.stem for p in (REPO / "chapters").glob("*.md")}
+    assert chapters == {f.split("/")[1] for f in files if f.startswith("chapters/")}
+
+
+def test_chapter_labels_match_file_names():
+    for path in (REPO / "chapters").glob("*.md"):
+        first = path.read_text(encoding="utf-8").lstrip().splitlines()[0]
+        assert first == f"({path.stem})=", path.name
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("name"):
+            self.ids.add(attrs["name"])
+        for key in ("href", "src"):
+            if attrs.get(key):
+                self.links.append(attrs[key])
+
+
+def parse(path: Path) -> Links:
+    parser = Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_internal_links_and_anchors_resolve(built_book):
+    html = built_book / "_build" / "html"
+    pages = {p: parse(p) for p in html.rglob("*.html") if "_static" not in p.parts}
+    broken = []
+    for page, parsed in pages.items():
+        for link in parsed.links:
+            parts = urlsplit(link)
+            if parts.scheme or link.startswith(("//", "mailto:", "javascript:")):
+                continue
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                broken.append(f"{page.relative_to(html)} -> {link}")
+            elif parts.fragment and target.suffix == ".html":
+                ids = pages[target].ids if target in pages else parse(target).ids
+                if unquote(parts.fragment) not in ids:
+                    broken.append(f"{page.relative_to(html)} -> {link} (no anchor)")
+    assert broken == []
+
+
+def test_every_page_with_a_figure_offers_reproduce_and_downloads(built_book):
+    html = built_book / "_build" / "html"
+    for page in html.rglob("chapters/*.html"):
+        text = page.read_text(encoding="utf-8")
+        figures = text.count('class="analysis-figure')
+        if figures:
+            assert text.count("reproduce-box") == figures, page.name
+            assert re.search(r'href="\.\./_downloads/[0-9a-f]+/[a-z_]+\.(csv|json)"', text), (
+                page.name
+            )
+
+
+def test_two_clean_builds_are_identical(built_book, tmp_path):
+    other = copy_repo(tmp_path / "repo")
+    cli(other, "book", check=True)
+    for folder in ("_build/executed", "_build/html"):
+        first = {
+            p.relative_to(built_book / folder): p.read_bytes()
+            for p in (built_book / folder).rglob("*")
+            if p.is_file()
+        }
+        second = {
+            p.relative_to(other / folder): p.read_bytes()
+            for p in (other / folder).rglob("*")
+            if p.is_file()
+        }
+        assert sorted(first) == sorted(second), folder
+        differing = [str(name) for name in first if first[name] != second[name]]
+        assert differing == [], f"{folder}: {differing[:10]}"
+
+
+def test_moved_pages_redirect_to_pages_that_exist(built_book):
+    config = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
+    redirects = config["sphinx"]["config"]["redirects"]  # sphinx-reredirects: relative targets
+    html = built_book / "_build" / "html"
+    assert redirects
+    for old, new in redirects.items():
+        page = (html / f"{old}.html").read_text(encoding="utf-8")
+        target = re.search(r'url=([^"]+)"', page).group(1)
+        assert target == new
+        assert (html / old).parent.joinpath(target).is_file()
+
+
+def test_about_page_shows_bibtex_for_the_book_and_each_chapter(built_book):
+    page = (built_book / "_build" / "html" / "chapters" / "about.html").read_text(encoding="utf-8")
+    about = re.sub(r"<[^>]+>", "", page)  # the BibTeX is syntax-highlighted
+    assert "@book{msc_sepsis_living_review" in about
+    assert "@incollection{msc_sepsis_preclinical" in about
+    citation = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
+    assert f"Version {citation['version']}" in about
+
+
+def test_every_review_chapter_shows_its_evidence_date_and_version(built_book):
+    project = Project(built_book)
+    current_to = evidence_current_to(project)
+    version = past_releases(project)[-1]["version"]
+    for docname in project.review_chapters():
+        text = (built_book / "_build" / "html" / f"{docname}.html").read_text(encoding="utf-8")
+        assert f"Evidence current to {current_to}; book version {version}" in text, docname
+
+
+def test_every_glued_chart_carries_a_static_svg_for_print(built_book):
+    charts = 0
+    for notebook in (built_book / "_build" / "executed").glob("*.ipynb"):
+        nb = json.loads(notebook.read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                html = data.get("application/papermill.record/text/html", "")
+                if 'class="vega-chart"' in html:
+                    charts += 1
+                    svg = data.get("application/papermill.record/image/svg+xml", "")
+                    assert svg.lstrip().startswith("<svg"), notebook.name
+                    assert 'aria-label="' in html, notebook.name  # text alternative
+    assert charts >= 4  # forest plot, trial timeline, evidence map, meta-analysis forest plot
+
+
+def test_vega_loads_only_on_pages_that_draw_a_chart(built_book):
+    html = built_book / "_build" / "html"
+    pages = [p for p in html.rglob("*.html") if "_static" not in p.parts]
+    with_chart = [p for p in pages if 'class="vega-chart"' in p.read_text(encoding="utf-8")]
+    assert with_chart and len(with_chart) < len(pages)
+    for page in pages:
+        loads = "vega-bundle.js" in page.read_text(encoding="utf-8")
+        assert loads == (page in with_chart), page.relative_to(html)

@@ -1,0 +1,256 @@
+"""The built book in a real browser (Debian's Chromium, driven by Playwright) with no network.
+
+Every request to a host other than the local preview server is blocked and counted as a
+failure, so these tests also prove the book reads offline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from livingreview.book.pdf import CHROMIUM_ARGS
+from livingreview.book.serve import serve_folder
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Vega's SVG marks: bars and cells (rect), points (symbol), CI lines and rules (rule)
+MARKS = "svg .mark-rect path, svg .mark-symbol path, svg .mark-rule line"
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(
+            "CI needs Debian's chromium for the browser tests (apt-get install chromium)"
+        )
+    pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def server(built_book):
+    html = built_book / "_build" / "html"
+    httpd, base = serve_folder(html)
+    yield base, html
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class PageVisit:
+    """A page load with everything that went wrong recorded."""
+
+    def __init__(self, browser, base: str, path: str):
+        self.errors: list[str] = []
+        self.failed: list[str] = []
+        self.page = browser.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("requestfailed", lambda r: self.failed.append(r.url))
+        self.page.on(
+            "response", lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}")
+        )
+
+        def gate(route):
+            if route.request.url.startswith(base):
+                route.continue_()
+            else:
+                self.failed.append(f"external request {route.request.url}")
+                route.abort()
+
+        self.page.route("**/*", gate)
+        self.page.goto(f"{base}/{path}", wait_until="load")
+        self.page.wait_for_timeout(300)
+
+    def chart_marks(self) -> list[int]:
+        charts = self.page.locator(".vega-chart")
+        counts = []
+        for index in range(charts.count()):
+            chart = charts.nth(index)
+            chart.locator("svg").first.wait_for(timeout=10_000)
+            counts.append(chart.locator(MARKS).count())
+        return counts
+
+
+def all_pages(html: Path) -> list[str]:
+    skip = {"genindex.html", "search.html"}
+    return sorted(
+        p.relative_to(html).as_posix()
+        for p in html.rglob("*.html")
+        if p.name not in skip and "_static" not in p.parts and "_sources" not in p.parts
+    )
+
+
+def test_every_page_loads_offline_without_errors(server, browser):
+    base, html = server
+    pages = all_pages(html)
+    assert len(pages) >= 15
+    problems = {}
+    for path in pages:
+        visit = PageVisit(browser, base, path)
+        if visit.errors or visit.failed:
+            problems[path] = visit.errors + visit.failed
+        visit.page.close()
+    assert problems == {}
+
+
+def test_every_chart_draws(server, browser):
+    base, html = server
+    pages_with_charts = [
+        p for p in all_pages(html) if 'class="vega-chart"' in (html / p).read_text()
+    ]
+    assert {"chapters/preclinical.html", "analyses/pooled_effects.html"} <= set(pages_with_charts)
+    for path in pages_with_charts:
+        visit = PageVisit(browser, base, path)
+        marks = visit.chart_marks()
+        assert marks and all(count > 0 for count in marks), (path, marks)
+        assert visit.page.locator(".vega-chart").first.get_attribute("aria-label")
+        visit.page.close()
+
+
+def test_search_works_offline(server, browser):
+    base, _ = server
+    visit = PageVisit(browser, base, "search.html?q=angiopoietin")
+    results = visit.page.locator("#search-results ul.search li")
+    results.first.wait_for(timeout=15_000)
+    assert results.count() >= 1
+    assert "organ" in visit.page.locator("#search-results").inner_text().lower()
+    assert visit.errors == [] and visit.failed == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile data: rejected by validation; if it slips past validation, rendered inert.
+
+PAYLOADS = [
+    '<script>window.__pwned = "script"</script>',
+    '<img id="injected" src="x" onerror="window.__pwned = \'img\'">',
+    '"><svg id="injected" onload="window.__pwned = \'svg\'">',
+    "</script><script>window.__pwned = 'breakout'</script>",
+    '<a id="injected" href="javascript:window.__pwned=1">click</a>',
+]
+TEXT_COLUMNS = [
+    "species",
+    "sepsis_model",
+    "organ",
+    "cell_source",
+    "route",
+    "timing",
+    "mechanism",
+    "main_finding",
+    "notes",
+]
+
+
+def hostile_row(header: list[str], payloads: list[str]) -> dict[str, str]:
+    row = dict.fromkeys(header, "")
+    row.update(study_id="hostile2026", ref_key="ou2022", year="2026", product="cells")
+    row.update(in_source_table1="false", verification="unverified")
+    for index, column in enumerate(TEXT_COLUMNS):
+        row[column] = payloads[index % len(payloads)]
+    return row
+
+
+def append_row(path: Path, row: dict[str, str]) -> None:
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.DictWriter(out, fieldnames=list(row), lineterminator="\n").writerow(row)
+    path.write_text(path.read_text(encoding="utf-8") + out.getvalue(), encoding="utf-8")
+
+
+def test_hostile_row_is_rejected_and_renders_inert(browser, tmp_path):
+    import csv
+
+    from conftest import cli, copy_repo
+
+    root = copy_repo(tmp_path / "repo")
+    data = root / "data" / "preclinical_studies.csv"
+    header = next(csv.reader(data.open(encoding="utf-8")))
+    row = hostile_row(header, PAYLOADS)
+    row["study_id"] = "=HYPERLINK(1)"
+    row["notes"] = "x" * 100_000
+    append_row(data, row)
+    original = data.read_bytes()
+    result = cli(root, "validate", "--json")
+    assert result.returncode == 1
+    problems = {(p["column"], p["rule"]) for p in json.loads(result.stdout)}
+    for column in TEXT_COLUMNS[:-1]:
+        assert (column, "markup") in problems, column
+    assert ("study_id", "formula-injection") in problems
+    assert ("notes", "too-long") in problems
+    assert data.read_bytes() == original
+
+    # Legitimate right-to-left and CJK text passes validation.
+    data.write_bytes(original.rsplit(b"\n", 2)[0] + b"\n")
+    legit = hostile_row(header, ["脓毒症小鼠模型", "تعفن الدم", "אלח דם"])
+    legit["study_id"] = "unicode2026"
+    append_row(data, legit)
+    assert cli(root, "validate").returncode == 0
+
+    # Markup that slipped past validation is escaped: run and build without validating.
+    append_row(data, hostile_row(header, PAYLOADS))
+    cli(root, "run", check=True)
+    cli(root, "build", check=True)
+    httpd, base = serve_folder(root / "_build" / "html")
+    try:
+        for path in (
+            "chapters/preclinical.html",
+            "analyses/evidence_tables.html",
+            "chapters/outlook.html",
+        ):
+            visit = PageVisit(browser, base, path)
+            page = visit.page
+            assert page.evaluate("typeof window.__pwned") == "undefined", path
+            assert page.locator("#injected").count() == 0, path
+            if "preclinical" in path:
+                assert page.get_by_text("脓毒症小鼠模型").count() >= 1
+                assert (
+                    page.get_by_text('<img id="injected"', exact=False).count() >= 1
+                )  # shown as text
+            assert [e for e in visit.errors if "pwned" in e] == [], path
+            page.close()
+    finally:
+        httpd.shutdown()
+
+
+def test_every_page_passes_axe_without_serious_violations(server, browser):
+    import axe_playwright_python
+
+    axe = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+    base, html = server
+    serious = {}
+    for path in [*all_pages(html), "search.html"]:
+        visit = PageVisit(browser, base, path)
+        visit.page.add_script_tag(content=axe)
+        violations = visit.page.evaluate(
+            """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+                .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"""
+        )
+        if violations:
+            serious[path] = violations
+        visit.page.close()
+    assert serious == {}
+
+
+def test_exercise_solutions_are_hidden_until_asked(server, browser):
+    base, _ = server
+    visit = PageVisit(browser, base, "chapters/preclinical.html")
+    solution = visit.page.locator("div.solution.dropdown").first
+    body = solution.locator("section").first
+    assert visit.page.locator("div.exercise").count() >= 3
+    assert not body.is_visible()
+    solution.locator(".admonition-title").first.click()
+    body.wait_for(state="visible", timeout=5_000)
+    assert "deaths per 1,000" in body.inner_text()
+    assert visit.errors == []

@@ -1,0 +1,48 @@
+"""PDFs of the chapters and the whole book, printed by Chromium from the built HTML."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+if not shutil.which("chromium"):
+    pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+
+def test_pdfs_per_chapter_and_for_the_book(built_book, tmp_path):
+    from pypdf import PdfReader
+
+    from livingreview.book.pdf import chapter_pages
+    from livingreview.data.project import Project
+
+    root = tmp_path / "book"
+    shutil.copytree(built_book / "_build" / "html", root / "_build" / "html")
+    shutil.copy(built_book / "_toc.yml", root / "_toc.yml")
+    project = Project(root)
+    # its own process: Playwright's sync API cannot nest inside another test's browser
+    make_pdfs = "from pathlib import Path; from livingreview.book.pdf import build_pdfs; "
+    make_pdfs += "from livingreview.data.project import Project; "
+    make_pdfs += f"build_pdfs(Project(Path({str(root)!r})))"
+    subprocess.run([sys.executable, "-c", make_pdfs], check=True, capture_output=True)
+    book = root / "_build" / "pdf" / "book.pdf"
+    names = [name for _, name in chapter_pages(project)]
+    assert {p.stem for p in (root / "_build" / "pdf").glob("*.pdf")} == {*names, "book"}
+    reader = PdfReader(book)
+    titles = [item.title for item in reader.outline]
+    assert len(titles) == len(names)
+    assert titles[:2] == ["Stem cell therapy for sepsis: a living review", "Introduction"]
+    text = PdfReader(root / "_build" / "pdf" / "preclinical.pdf").pages
+    preclinical = "\n".join(page.extract_text() for page in text)
+    assert "OR 0.29 (95% CI 0.22 to 0.38)" in preclinical
+    assert "Pooled effects of MSC therapy in animal models of sepsis" in preclinical  # chart title
+    references = "\n".join(
+        p.extract_text() for p in PdfReader(root / "_build" / "pdf" / "bibliography.pdf").pages
+    )
+    assert "Sepsis and septic shock" in references
+    # each chapter page now links to its PDF, and the link resolves
+    page = (root / "_build" / "html" / "chapters" / "preclinical.html").read_text(encoding="utf-8")
+    assert 'href="../_pdf/preclinical.pdf"' in page
+    assert (root / "_build" / "html" / "_pdf" / "preclinical.pdf").is_file()

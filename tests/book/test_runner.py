@@ -1,0 +1,187 @@
+"""The runner's decisions: execute what changed, reuse the rest, fail loudly."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import write_manifest
+
+from livingreview.book import runner
+from livingreview.book.manifest import ManifestInvalid, load_manifest
+from livingreview.data.project import Project
+
+
+def glued_total(project: Project, name: str) -> str:
+    nb = json.loads((project.executed_dir / f"{name}.ipynb").read_text())
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            if output.get("metadata", {}).get("scrapbook", {}).get("name") == "total":
+                return output["data"]["application/papermill.record/text/plain"]
+    raise AssertionError("no glued total")
+
+
+def decisions(project: Project) -> dict[str, runner.Decision]:
+    return {d.run.name: d for d in runner.plan(project, load_manifest(project))}
+
+
+@pytest.fixture
+def executed(mini_project) -> Project:
+    project = Project(mini_project)
+    runner.run_analyses(project, load_manifest(project), report=lambda _: None)
+    return project
+
+
+def test_first_run_executes_everything_then_nothing(mini_project):
+    project = Project(mini_project)
+    first = decisions(project)
+    assert all(d.execute for d in first.values())
+    assert first["counts"].reasons == ("no earlier successful run",)
+    messages: list[str] = []
+    runner.run_analyses(project, load_manifest(project), report=messages.append)
+    assert glued_total(project, "counts") == "3"
+    assert not any(d.execute for d in decisions(project).values())
+    runner.run_analyses(project, load_manifest(project), report=messages.append)
+    assert messages[-1] == "all analyses up to date: no notebook executed"
+
+
+def test_data_change_reruns_only_the_analyses_that_declare_it(executed):
+    (executed.data_dir / "a.csv").write_text("x\n1\n2\n10\n")
+    plan = decisions(executed)
+    assert plan["counts"].execute and plan["counts"].reasons == ("data/a.csv changed",)
+    assert not plan["other"].execute
+    runner.run_analyses(executed, load_manifest(executed), report=lambda _: None)
+    assert glued_total(executed, "counts") == "13"
+
+
+def test_notebook_change_reruns(executed):
+    nb = executed.analyses_dir / "counts.ipynb"
+    nb.write_text(nb.read_text().replace("factor = 1", "factor = 2"))
+    plan = decisions(executed)
+    assert plan["counts"].reasons == ("notebook changed",)
+    assert not plan["other"].execute
+
+
+def test_parameter_change_reruns(executed):
+    write_manifest(executed.root, counts_params="{factor: 3}")
+    plan = decisions(executed)
+    assert plan["counts"].reasons == ("parameters changed",)
+    runner.run_analyses(executed, load_manifest(executed), report=lambda _: None)
+    assert glued_total(executed, "counts") == "9"
+
+
+@pytest.fixture
+def package_copy(tmp_path, monkeypatch) -> Path:
+    """The runner fingerprints a copy of the package, so a test can edit its code."""
+    copy = tmp_path / "livingreview"
+    shutil.copytree(runner.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(runner, "PACKAGE_DIR", copy)
+    return copy
+
+
+@pytest.mark.parametrize("module", ["analysis/pooled.py", "data/package.py", "errors.py"])
+def test_a_change_to_code_notebooks_import_reruns_everything(executed, package_copy, module):
+    assert not any(d.execute for d in decisions(executed).values())
+    with open(package_copy / module, "a") as handle:
+        handle.write("# edited\n")
+    plan = decisions(executed)
+    assert all(d.execute for d in plan.values())
+    assert plan["other"].reasons == ("analysis code or pinned dependencies changed",)
+
+
+@pytest.mark.parametrize(
+    "module", ["cli.py", "book/build.py", "book/sphinx/figures.py", "authoring/release.py"]
+)
+def test_a_change_to_other_code_reruns_nothing(executed, package_copy, module):
+    with open(package_copy / module, "a") as handle:
+        handle.write("# edited\n")
+    assert not any(d.execute for d in decisions(executed).values())
+
+
+def test_rerun_output_is_byte_identical(executed):
+    before = (executed.executed_dir / "counts.ipynb").read_bytes()
+    runner.run_analyses(executed, load_manifest(executed), force=True, report=lambda _: None)
+    assert (executed.executed_dir / "counts.ipynb").read_bytes() == before
+
+
+def test_undeclared_input_is_an_error(executed):
+    write_manifest(executed.root, counts_params='{source: "secret.csv"}')
+    with pytest.raises(runner.AnalysisFailed) as failure:
+        runner.run_analyses(executed, load_manifest(executed), report=lambda _: None)
+    message = str(failure.value)
+    assert "analysis 'counts' failed" in message
+    assert "UndeclaredInputError" in message and "data/secret.csv" in message
+    # the earlier good output is kept, not replaced by the failed run
+    assert glued_total(executed, "counts") == "3"
+
+
+def test_failing_notebook_reports_name_and_traceback(executed):
+    nb = executed.analyses_dir / "other.ipynb"
+    nb.write_text(nb.read_text().replace("frame = pd.read_csv", "1 / 0\\nframe = pd.read_csv"))
+    with pytest.raises(runner.AnalysisFailed) as failure:
+        runner.run_analyses(executed, load_manifest(executed), report=lambda _: None)
+    message = str(failure.value)
+    assert "analysis 'other' failed" in message
+    assert "analyses/other.ipynb" in message
+    assert "ZeroDivisionError" in message
+
+
+def manifest_errors(root) -> list[str]:
+    with pytest.raises(ManifestInvalid) as invalid:
+        load_manifest(Project(root))
+    return [str(e) for e in invalid.value.errors]
+
+
+def test_manifest_missing_notebook(mini_project):
+    (mini_project / "analyses" / "other.ipynb").unlink()
+    assert manifest_errors(mini_project) == [
+        "analyses/manifest.yml: run 'other', 'notebook': notebook not found: analyses/other.ipynb"
+    ]
+
+
+def test_manifest_unknown_parameter(mini_project):
+    write_manifest(mini_project, counts_params="{facto: 2}")
+    (error,) = manifest_errors(mini_project)
+    assert "run 'counts'" in error and "unknown parameter 'facto'" in error
+    assert "factor, source" in error
+
+
+def test_manifest_wrong_parameter_type(mini_project):
+    write_manifest(mini_project, counts_params='{factor: "two"}')
+    (error,) = manifest_errors(mini_project)
+    assert "parameter 'factor' expects int" in error
+
+
+def test_manifest_missing_declared_input(mini_project):
+    (mini_project / "data" / "b.csv").unlink()
+    (error,) = manifest_errors(mini_project)
+    assert error.endswith("declared input not found: data/b.csv")
+
+
+def test_book_notebooks_reject_out_of_range_and_unknown_choices():
+    from conftest import REPO
+
+    from livingreview.book.manifest import check_parameters
+
+    pooled = REPO / "analyses" / "pooled_effects.ipynb"
+    assert check_parameters(pooled, {"baseline_risk": 1.5}) == [
+        "parameter 'baseline_risk' must lie in (0, 1); got 1.5"
+    ]
+    assert check_parameters(pooled, {"baseline_risk": 0.2}) == []
+    assert "expects float" in check_parameters(pooled, {"baseline_risk": "high"})[0]
+    surveillance = REPO / "analyses" / "trial_surveillance.ipynb"
+    assert "must be a date" in check_parameters(surveillance, {"as_of": "25/11/2026"})[0]
+    assert "at least 1" in check_parameters(surveillance, {"stale_months": 0})[0]
+    evidence_map = REPO / "analyses" / "evidence_map.ipynb"
+    assert "must be one of" in check_parameters(evidence_map, {"rows": "colour"})[0]
+
+
+def test_cli_refuses_bad_parameters_before_executing(mini_project):
+    from conftest import cli
+
+    result = cli(mini_project, "run", "counts", "-p", "factr=2")
+    assert result.returncode == 1
+    assert "unknown parameter 'factr'" in result.stderr
+    assert not (mini_project / "_build" / "executed").exists()

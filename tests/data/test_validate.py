@@ -1,0 +1,194 @@
+"""Validation: the real data passes; each bad input gives its error and changes nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import REPO, cli, copy_repo
+
+from livingreview.data.package import resources
+from livingreview.data.project import Project
+from livingreview.data.validate import validate_project
+
+
+def test_the_books_data_is_valid():
+    assert validate_project(Project(REPO)) == []
+
+
+def test_every_table_has_a_described_schema_matching_its_header():
+    project = Project(REPO)
+    for resource in resources(project).values():
+        with open(project.data_dir / resource.path, encoding="utf-8", newline="") as handle:
+            header = next(csv.reader(handle))
+        assert header == [f.name for f in resource.fields], resource.name
+        assert all(f.description.strip() for f in resource.fields), resource.name
+        assert resource.primary_key, resource.name
+
+
+def test_unverified_facts_are_flagged_in_the_data():
+    text = (REPO / "data" / "registered_trials.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    misprint = next(r for r in rows if r["registry_id"] == "NCT04445220")
+    assert misprint["id_as_printed"] == "NCT0445220"
+    # FACTS marks registry dates and counts as 'verify': the book keeps the source's values
+    assert all(r["registry_verified"] == "false" and r["value_used"] == "source" for r in rows)
+    lalu = next(
+        r
+        for r in csv.DictReader(io.StringIO((REPO / "data" / "pooled_effects.csv").read_text()))
+        if r["effect_id"].startswith("lalu2016")
+    )
+    assert lalu["verification"] == "unverified"
+
+
+# ---------------------------------------------------------------------------------------------
+# The bad-input corpus. Each case edits one copy of data/ and names the error it must produce.
+
+
+def set_cell(table: str, line: int, column: str, value: str) -> Callable[[Path], None]:
+    def edit(data: Path) -> None:
+        path = data / f"{table}.csv"
+        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+        rows[line - 1][rows[0].index(column)] = value
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(rows)
+        path.write_text(out.getvalue(), encoding="utf-8")
+
+    return edit
+
+
+def replace_text(file: str, old: str, new: str) -> Callable[[Path], None]:
+    def edit(data: Path) -> None:
+        path = data / file
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"fixture text {old!r} not in {file}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return edit
+
+
+def write_bytes(file: str, transform: Callable[[bytes], bytes]) -> Callable[[Path], None]:
+    def edit(data: Path) -> None:
+        (data / file).write_bytes(transform((data / file).read_bytes()))
+
+    return edit
+
+
+PE, TR, PC = "pooled_effects", "registered_trials", "preclinical_studies"
+CASES = {
+    # name: (edit, file, row, column, rule)
+    "ci_low_above_estimate": (set_cell(PE, 2, "ci_low", "0.42"), PE, 2, "ci_low,estimate,ci_high", "ordered"),
+    "ci_high_below_estimate": (set_cell(PE, 3, "ci_high", "0.1"), PE, 3, "ci_low,estimate,ci_high", "ordered"),
+    "ratio_zero": (set_cell(PE, 2, "estimate", "0"), PE, 2, "estimate", "minimum"),
+    "ratio_negative": (set_cell(PE, 2, "ci_low", "-0.2"), PE, 2, "ci_low", "minimum"),
+    "estimate_not_a_number": (set_cell(PE, 2, "estimate", "0,29"), PE, 2, "estimate", "type"),
+    "estimate_with_unit": (set_cell(PE, 2, "estimate", "0.29 OR"), PE, 2, "estimate", "type"),
+    "unknown_measure": (set_cell(PE, 2, "measure", "RR2"), PE, 2, "measure", "enum"),
+    "n_studies_fraction": (set_cell(PE, 2, "n_studies", "29.5"), PE, 2, "n_studies", "type"),
+    "required_estimate_blank": (set_cell(PE, 4, "estimate", ""), PE, 4, "estimate", "required"),
+    "duplicate_effect_id": (set_cell(PE, 3, "effect_id", "sun2020_mortality_overall"), PE, 3, "effect_id", "unique"),
+    "effect_id_with_spaces": (set_cell(PE, 3, "effect_id", "Sun 2020 overall"), PE, 3, "effect_id", "pattern"),
+    "unknown_reference_key": (set_cell(PE, 2, "ref_key", "sun2021"), PE, 2, "ref_key", "reference"),
+    "formula_equals": (set_cell(PE, 2, "notes", "=HYPERLINK(\"http://x\")"), PE, 2, "notes", "formula-injection"),
+    "formula_plus": (set_cell(PE, 2, "notes", "+cmd|' /C calc'!A0"), PE, 2, "notes", "formula-injection"),
+    "formula_minus": (set_cell(PE, 2, "population", "-2+3"), PE, 2, "population", "formula-injection"),
+    "formula_at": (set_cell(PE, 2, "notes", "@SUM(A1:A2)"), PE, 2, "notes", "formula-injection"),
+    "script_tag": (set_cell(PC, 2, "main_finding", "<script>alert(1)</script>"), PC, 2, "main_finding", "markup"),
+    "event_handler": (set_cell(PC, 3, "mechanism", "x onerror=alert(1)"), PC, 3, "mechanism", "markup"),
+    "img_tag": (set_cell(PC, 3, "notes", '<img src=x onerror="alert(1)">'), PC, 3, "notes", "markup"),
+    "javascript_url": (set_cell(PC, 3, "notes", "javascript:alert(1)"), PC, 3, "notes", "markup"),
+    "nul_byte": (set_cell(PC, 2, "notes", "bad\x00byte"), PC, 2, "notes", "control-character"),
+    "bidi_override": (set_cell(PC, 2, "notes", "abc\u202edcba"), PC, 2, "notes", "bidi-control"),
+    "huge_cell": (set_cell(PC, 2, "notes", "x" * 100_000), PC, 2, "notes", "too-long"),
+    "year_two_digits": (set_cell(PC, 2, "year", "22"), PC, 2, "year", "type"),
+    "boolean_yes": (set_cell(PC, 2, "in_source_table1", "yes"), PC, 2, "in_source_table1", "type"),
+    "unknown_product": (set_cell(PC, 2, "product", "stem cells"), PC, 2, "product", "enum"),
+    "registry_id_one_digit_short": (set_cell(TR, 3, "registry_id", "NCT0445220"), TR, 3, "registry_id", "pattern"),
+    "chictr_id_too_short": (set_cell(TR, 5, "registry_id", "ChiCTR240008278"), TR, 5, "registry_id", "pattern"),
+    "registry_id_wrong_registry": (set_cell(TR, 2, "registry", "ChiCTR"), TR, 2, "registry_id", "registry-id"),
+    "start_after_end": (set_cell(TR, 2, "end_source", "2016-01"), TR, 2, "start_source,end_source", "ordered"),
+    "month_thirteen": (set_cell(TR, 2, "start_source", "2017-13"), TR, 2, "start_source", "date"),
+    "status_not_allowed": (set_cell(TR, 2, "status_source", "Recruiting"), TR, 2, "status_source", "enum"),
+    "negative_enrollment": (set_cell(TR, 2, "enrollment", "-4"), TR, 2, "enrollment", "minimum"),
+    "duplicate_registry_id": (set_cell(TR, 3, "registry_id", "NCT03015623"), TR, 3, "registry_id", "unique"),
+    "header_renamed": (replace_text(f"{PE}.csv", "ci_low,ci_high", "ci_lower,ci_high"), PE, 1, None, "header"),
+    "header_reordered": (replace_text(f"{PE}.csv", "ci_low,ci_high", "ci_high,ci_low"), PE, 1, None, "header"),
+    "row_too_short": (write_bytes(f"{PE}.csv", lambda b: b.rstrip(b"\n") + b"\nonly,three,cells\n"), PE, 11, None, "row-length"),
+    "not_utf8": (write_bytes(f"{PC}.csv", lambda b: b.replace(b"caecal", "c\xe6cal".encode("latin-1"), 1)), PC, 2, None, "encoding"),
+}  # fmt: skip
+
+
+def expected_file(table: str) -> str:
+    return f"data/{table}.csv"
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("pristine") / "repo"
+    (root).mkdir()
+    for name in ("data", "chapters", "analyses"):
+        import shutil
+
+        shutil.copytree(REPO / name, root / name)
+    (root / "_config.yml").write_text((REPO / "_config.yml").read_text())
+    return root
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_input_gives_structured_error(name, pristine, tmp_path):
+    import shutil
+
+    edit, table, row, column, rule = CASES[name]
+    root = tmp_path / "repo"
+    shutil.copytree(pristine, root)
+    edit(root / "data")
+    before = {p: p.read_bytes() for p in (root / "data").rglob("*") if p.is_file()}
+    problems = validate_project(Project(root))
+    assert {p: p.read_bytes() for p in (root / "data").rglob("*") if p.is_file()} == before
+    matching = [p for p in problems if p.rule == rule and p.file == expected_file(table)]
+    assert matching, f"{name}: expected a {rule!r} problem, got {[str(p) for p in problems]}"
+    assert matching[0].row == row
+    if column is not None:
+        assert matching[0].column == column
+    assert matching[0].message
+
+
+def test_bad_input_corpus_is_large_enough():
+    assert len(CASES) >= 30
+
+
+def test_cli_reports_all_problems_at_once_and_changes_no_file(tmp_path):
+    root = copy_repo(tmp_path / "repo")
+    set_cell(PE, 2, "ci_low", "0.42")(root / "data")
+    set_cell(TR, 3, "registry_id", "NCT0445220")(root / "data")
+    set_cell(PC, 2, "main_finding", "<b>bold</b>")(root / "data")
+    before = {p: p.read_bytes() for p in (root / "data").rglob("*") if p.is_file()}
+    result = cli(root, "validate", "--json")
+    assert result.returncode == 1
+    problems = json.loads(result.stdout)
+    assert {(p["file"], p["row"], p["rule"]) for p in problems} >= {
+        ("data/pooled_effects.csv", 2, "ordered"),
+        ("data/registered_trials.csv", 3, "pattern"),
+        ("data/preclinical_studies.csv", 2, "markup"),
+    }
+    assert all(
+        {"file", "row", "column", "value", "rule", "message", "hint"} <= set(p) for p in problems
+    )
+    text = cli(root, "validate")
+    assert "data/registered_trials.csv, row 3, column 'registry_id'" in text.stderr
+    assert {p: p.read_bytes() for p in (root / "data").rglob("*") if p.is_file()} == before
+
+
+def test_uncited_bibliography_entry_is_reported(tmp_path):
+    root = copy_repo(tmp_path / "repo")
+    bib = root / "data" / "references.bib"
+    bib.write_text(
+        bib.read_text()
+        + "\n@article{orphan2020,\n  title = {Nobody cites me},\n  year = {2020}\n}\n"
+    )
+    problems = validate_project(Project(root))
+    assert [(p.rule, p.value) for p in problems] == [("uncited", "orphan2020")]
