@@ -14,7 +14,7 @@ from livingreview.data import csvio
 from livingreview.data.files import write_atomic
 from livingreview.data.package import Field, Resource, resources
 from livingreview.data.project import Project
-from livingreview.data.validate import Problem, read_rows, validate_project
+from livingreview.data.validate import Problem, read_rows, report, validate_project
 from livingreview.errors import LivingReviewError
 
 
@@ -65,29 +65,10 @@ def _candidate(
     columns = [f.name for f in resource.fields]
     for column, value in values.items():
         if column not in columns:
-            problems.append(
-                Problem(
-                    file,
-                    line,
-                    column,
-                    value,
-                    "unknown-column",
-                    "is not a column of this table",
-                    f"columns: {', '.join(columns)}",
-                )
-            )
+            known = ", ".join(columns)
+            problems.append(report(file, line, column, value, "unknown-column", columns=known))
         elif "\n" in value or "\r" in value:
-            problems.append(
-                Problem(
-                    file,
-                    line,
-                    column,
-                    value,
-                    "line-break",
-                    "contains a line break",
-                    "a new row is one line; put long text in the chapter prose",
-                )
-            )
+            problems.append(report(file, line, column, value, "line-break"))
     # validate the rest of the row even if a cell holds a line break: all problems at once
     cells = [values.get(c, "").replace("\r", " ").replace("\n", " ") for c in columns]
     return problems, csvio.appended(data, cells), line

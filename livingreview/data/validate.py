@@ -28,6 +28,30 @@ CITE = re.compile(r"\{cite(?::\w+)?\}`([^`]+)`")
 BIDI_CONTROL = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 
 
+# Messages and hints of the rules whose wording is fixed; {name} fields come from ``report``.
+RULES = {
+    "encoding": ("is not valid UTF-8 at byte {byte}", "save the file as UTF-8"),
+    "header": (
+        "header does not match the schema ({detail})",
+        "expected exactly: {expected}",
+    ),
+    "registry-id": ("is not a {registry} id", "{registry} ids start with {prefix}"),
+    "ordered": ("values must satisfy {order}", "check for swapped bounds or dates"),
+    "row-length": ("has {cells} cells; expected {expected}", "quote cells that contain commas"),
+    "reference": (
+        "names a reference key not in data/references.bib",
+        "add the entry to references.bib or fix the key",
+    ),
+    "primary-key": ("duplicates row {first}", ""),
+    "uncited": ("entry is cited by no data row, chapter or analysis", "cite it or remove it"),
+    "unknown-column": ("is not a column of this table", "columns: {columns}"),
+    "line-break": (
+        "contains a line break",
+        "a new row is one line; put long text in the chapter prose",
+    ),
+}
+
+
 @dataclass(frozen=True)
 class Problem:
     """One validation error. ``row`` is the line number in the file (the header is line 1)."""
@@ -52,6 +76,12 @@ class Problem:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def report(file: str, row: int | None, column: str | None, value: str | None, rule: str, **fields):
+    """A Problem whose message and hint come from ``RULES``, filled in with ``fields``."""
+    message, hint = RULES[rule]
+    return Problem(file, row, column, value, rule, message.format(**fields), hint.format(**fields))
 
 
 def _check_text(file: str, row: int, column: str, value: str) -> list[Problem]:
@@ -150,16 +180,7 @@ def read_rows(raw: bytes, file: str) -> tuple[list[str] | None, list[list[str]],
         text = csvio.decode(raw)
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        problem = Problem(
-            file,
-            line,
-            None,
-            None,
-            "encoding",
-            f"is not valid UTF-8 at byte {exc.start}",
-            "save the file as UTF-8",
-        )
-        return None, [], [problem]
+        return None, [], [report(file, line, None, None, "encoding", byte=exc.start)]
     try:
         rows = csvio.parse(text)
     except csv.Error as exc:
@@ -179,15 +200,8 @@ def _header_problem(file: str, header: list[str], expected: list[str]) -> Proble
         detail.append(f"unexpected {', '.join(extra)}")
     if not detail:
         detail.append("columns out of order")
-    return Problem(
-        file,
-        1,
-        None,
-        ",".join(header),
-        "header",
-        f"header does not match the schema ({'; '.join(detail)})",
-        f"expected exactly: {','.join(expected)}",
-    )
+    shown, wanted = ",".join(header), ",".join(expected)
+    return report(file, 1, None, shown, "header", detail="; ".join(detail), expected=wanted)
 
 
 def _row_rules(file: str, line: int, resource: Resource, cells: dict[str, str]) -> list[Problem]:
@@ -199,15 +213,10 @@ def _row_rules(file: str, line: int, resource: Resource, cells: dict[str, str]) 
             registry = cells[registry_field]
             prefix = REGISTRY_PREFIX.get(registry, "")
             if not cells[id_field].startswith(prefix):
+                rid = cells[id_field]
                 out.append(
-                    Problem(
-                        file,
-                        line,
-                        id_field,
-                        cells[id_field],
-                        "registry-id",
-                        f"is not a {registry} id",
-                        f"{registry} ids start with {prefix}",
+                    report(
+                        file, line, id_field, rid, "registry-id", registry=registry, prefix=prefix
                     )
                 )
         if rule.get("rule") == "ordered":
@@ -216,17 +225,8 @@ def _row_rules(file: str, line: int, resource: Resource, cells: dict[str, str]) 
             kind = "number" if kinds[names[0]].type in ("number", "integer") else "date"
             values = [cells[n] for n in names]
             if not _ordered(values, kind):
-                out.append(
-                    Problem(
-                        file,
-                        line,
-                        ",".join(names),
-                        " / ".join(values),
-                        "ordered",
-                        f"values must satisfy {' <= '.join(names)}",
-                        "check for swapped bounds or dates",
-                    )
-                )
+                where, shown = ",".join(names), " / ".join(values)
+                out.append(report(file, line, where, shown, "ordered", order=" <= ".join(names)))
     return out
 
 
@@ -246,17 +246,8 @@ def validate_rows(
     }
     for line, row in enumerate(rows, start=2):
         if len(row) != len(expected):
-            problems.append(
-                Problem(
-                    file,
-                    line,
-                    None,
-                    ",".join(row)[:60],
-                    "row-length",
-                    f"has {len(row)} cells; expected {len(expected)}",
-                    "quote cells that contain commas",
-                )
-            )
+            shown, counts = ",".join(row)[:60], {"cells": len(row), "expected": len(expected)}
+            problems.append(report(file, line, None, shown, "row-length", **counts))
             continue
         cells = dict(zip(expected, row, strict=False))
         for f in resource.fields:
@@ -266,17 +257,7 @@ def validate_rows(
                 for key in split_list(value):
                     cited.add(key)
                     if key not in bib:
-                        problems.append(
-                            Problem(
-                                file,
-                                line,
-                                f.name,
-                                key,
-                                "reference",
-                                "names a reference key not in data/references.bib",
-                                "add the entry to references.bib or fix the key",
-                            )
-                        )
+                        problems.append(report(file, line, f.name, key, "reference"))
             if f.name in unique_seen and value.strip():
                 first = unique_seen[f.name].setdefault(value, line)
                 if first != line:
@@ -287,16 +268,8 @@ def validate_rows(
             key = tuple(cells[k] for k in resource.primary_key)
             first = seen_keys.setdefault(key, line)
             if first != line and not all(k in unique_seen for k in resource.primary_key):
-                problems.append(
-                    Problem(
-                        file,
-                        line,
-                        ",".join(resource.primary_key),
-                        "|".join(key),
-                        "primary-key",
-                        f"duplicates row {first}",
-                    )
-                )
+                where, shown = ",".join(resource.primary_key), "|".join(key)
+                problems.append(report(file, line, where, shown, "primary-key", first=first))
         problems.extend(_row_rules(file, line, resource, cells))
     return problems, cited
 
@@ -366,15 +339,7 @@ def _all_cited(checked: Checked) -> list[Problem]:
         for match in CITE.finditer(text):
             cited.update(k.strip() for k in match.group(1).split(","))
     return [
-        Problem(
-            "data/references.bib",
-            None,
-            None,
-            key,
-            "uncited",
-            "entry is cited by no data row, chapter or analysis",
-            "cite it or remove it",
-        )
+        report("data/references.bib", None, None, key, "uncited")
         for key in sorted(set(checked.bib_keys) - cited)
     ]
 
