@@ -16,6 +16,7 @@ from conftest import cli, copy_repo
 from livingreview.authoring.add import RowRejected, add_row
 from livingreview.authoring.changes import changed_evidence, format_changes
 from livingreview.authoring.release import ReleaseRefused, release
+from livingreview.data.identity import identity
 from livingreview.data.project import Project
 from livingreview.data.validate import validate_project
 
@@ -286,7 +287,7 @@ def test_add_validate_book_changes_release_end_to_end(repo):
     citation = yaml.safe_load((repo / "CITATION.cff").read_text())
     assert citation["version"] == "0.2.0" and str(citation["date-released"]) == "2026-12-01"
     assert citation["preferred-citation"]["version"] == "0.2.0"
-    assert "doi: 10.16352/j.issn.1001-6325.2025.09.1234" in citation
+    assert citation["references"][0]["doi"] == identity(Project(repo)).source.doi
     changelog = (repo / "CHANGELOG.md").read_text()
     assert changelog.index("## [0.2.0] - 2026-12-01") < changelog.index("## [0.1.0] - 2026-11-25")
     assert "- 1 row in `data/preclinical_studies.csv`: newstudy2026" in changelog

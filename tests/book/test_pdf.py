@@ -20,7 +20,8 @@ def test_pdfs_per_chapter_and_for_the_book(built_book, tmp_path):
 
     root = tmp_path / "book"
     shutil.copytree(built_book / "_build" / "html", root / "_build" / "html")
-    shutil.copy(built_book / "_toc.yml", root / "_toc.yml")
+    for name in ("_toc.yml", "_config.yml"):  # the chapters and the book's identity
+        shutil.copy(built_book / name, root / name)
     project = Project(root)
     # its own process: Playwright's sync API cannot nest inside another test's browser
     make_pdfs = "from pathlib import Path; from livingreview.book.pdf import build_pdfs; "
