@@ -100,3 +100,34 @@ def write_manifest(root: Path, counts_params: str = "{}", extra: str = "") -> No
         )
         + extra
     )
+
+
+def table_rows(root: Path, name: str) -> list[dict[str, str]]:
+    """The rows of one data table of a copy, as text (what the tests derive expectations from)."""
+    from livingreview.data import csvio
+    from livingreview.data.package import resources
+    from livingreview.data.project import Project
+
+    path = root / "data" / resources(Project(root))[name].path
+    return csvio.dict_rows(path.read_text(encoding="utf-8"))[1]
+
+
+def edit_cell(root: Path, name: str, key: str, column: str, value: str) -> None:
+    """Change one cell of one row (found by its primary key) and nothing else in the file."""
+    from livingreview.data import csvio
+    from livingreview.data.package import resources
+    from livingreview.data.project import Project
+
+    resource = resources(Project(root))[name]
+    path = root / "data" / resource.path
+    records = csvio.read_records(path)
+    id_column = records.header.index(resource.primary_key[0])
+    row = next(i for i, cells in enumerate(records.rows) if cells[id_column] == key)
+    path.write_text(records.splice({row: {records.header.index(column): value}}), "utf-8")
+
+
+def pooled_summary(row: dict[str, str]) -> str:
+    """The text the book shows for a pooled estimate, e.g. 'OR 0.29 (95% CI 0.22 to 0.38)'."""
+    from livingreview.analysis.pooled import summary
+
+    return summary({**row, **{k: float(row[k]) for k in ("estimate", "ci_low", "ci_high")}})

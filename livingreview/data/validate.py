@@ -43,6 +43,8 @@ RULES = {
         "add the entry to references.bib or fix the key",
     ),
     "primary-key": ("duplicates row {first}", ""),
+    "required-when": ("is empty but required when {condition}", "{field}: {description}"),
+    "implies": ("must be {expected} when {condition}", "{field}: {description}"),
     "uncited": ("entry is cited by no data row, chapter or analysis", "cite it or remove it"),
     "unknown-column": ("is not a column of this table", "columns: {columns}"),
     "line-break": (
@@ -227,7 +229,43 @@ def _row_rules(file: str, line: int, resource: Resource, cells: dict[str, str]) 
             if not _ordered(values, kind):
                 where, shown = ",".join(names), " / ".join(values)
                 out.append(report(file, line, where, shown, "ordered", order=" <= ".join(names)))
+        if rule.get("rule") == "required-when":
+            if _holds(rule["when"], cells):
+                said = " and ".join(f"{k} is {v}" for k, v in rule["when"].items())
+                fields = {f.name: f for f in resource.fields}
+                for name in rule["fields"]:
+                    if not cells[name].strip():
+                        about = {"field": name, "description": fields[name].description}
+                        value = cells[name]
+                        out.append(
+                            report(
+                                file, line, name, value, "required-when", condition=said, **about
+                            )
+                        )
+        if rule.get("rule") == "implies" and _holds(rule["when"], cells):
+            said = " and ".join(f"{k} is {v}" for k, v in rule["when"].items())
+            fields = {f.name: f for f in resource.fields}
+            for name, wanted in rule["then"].items():
+                if cells[name].strip().lower() != str(wanted).lower():
+                    about = {"field": name, "description": fields[name].description}
+                    value = cells[name]
+                    out.append(
+                        report(
+                            file,
+                            line,
+                            name,
+                            value,
+                            "implies",
+                            expected=wanted,
+                            condition=said,
+                            **about,
+                        )
+                    )
     return out
+
+
+def _holds(condition: dict, cells: dict[str, str]) -> bool:
+    return all(cells[k].strip().lower() == str(v).lower() for k, v in condition.items())
 
 
 def validate_rows(

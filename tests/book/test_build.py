@@ -6,7 +6,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from conftest import cli, copy_repo
+from conftest import cli, copy_repo, edit_cell, pooled_summary, table_rows
 
 EXTERNAL_ASSET = re.compile(
     r"<(?:script|link|img|iframe|source|video|audio)\b[^>]*\b(?:src|href)\s*=\s*[\"']((?:https?:)?//[^\"']+)",
@@ -26,12 +26,18 @@ def tree_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
+GLUED_SUMMARY = re.compile(r"pooled_effects\.ipynb::(\w+)_summary")
+
+
 def test_chapter_shows_glued_values_table_and_chart(built_book):
     html = page(built_book, "chapters/preclinical.html")
-    assert "OR 0.29 (95% CI 0.22 to 0.38)" in html  # prose, glued
+    quoted = set(GLUED_SUMMARY.findall((built_book / "chapters" / "preclinical.md").read_text()))
+    rows = {r["effect_id"]: r for r in table_rows(built_book, "pooled_effects")}
+    assert quoted & set(rows)
+    for effect in quoted & set(rows):
+        assert pooled_summary(rows[effect]) in html, effect  # prose, glued from the data
     assert html.count("evidence-table") >= 2  # pooled table and animal-study table
     assert 'class="vega-chart"' in html
-    assert "OR 0.14 (95% CI 0.06 to 0.32)" in html
 
 
 def test_no_page_loads_anything_from_another_host(built_book):
@@ -57,23 +63,24 @@ def test_noop_rebuild_executes_nothing_and_edit_reruns_only_its_readers(tmp_path
     assert "all analyses up to date: no notebook executed" in again.stdout
     assert "run  " not in again.stdout
 
-    data = root / "data" / "pooled_effects.csv"
-    text = data.read_text(encoding="utf-8")
-    row = next(line for line in text.splitlines() if line.startswith("sun2020_mortality_overall,"))
-    assert ",0.29,0.22,0.38," in row
-    data.write_text(text.replace(row, row.replace(",0.29,0.22,0.38,", ",0.31,0.22,0.38,")), "utf-8")
+    # move the first pooled estimate by 0.01 inside its interval
+    before = table_rows(root, "pooled_effects")[0]
+    step = 0.01 if float(before["estimate"]) + 0.01 <= float(before["ci_high"]) else -0.01
+    after = {**before, "estimate": f"{float(before['estimate']) + step:.2f}"}
+    edit_cell(root, "pooled_effects", before["effect_id"], "estimate", after["estimate"])
 
     edited = cli(root, "book", check=True)
     assert "run   pooled_effects: data/pooled_effects.csv changed" in edited.stdout
     for other in ("evidence_tables", "trial_surveillance", "evidence_map"):
         assert f"reuse {other}: unchanged" in edited.stdout
     chapter = page(root, "chapters/preclinical.html")
-    assert "OR 0.31 (95% CI 0.22 to 0.38)" in chapter  # prose and table
-    assert "OR 0.29 (95% CI 0.22 to 0.38)" not in chapter
-    assert '"estimate": 0.31' in chapter  # the chart's data
+    assert pooled_summary(after) in chapter  # prose and table
+    assert pooled_summary(before) not in chapter
+    assert f'"estimate": {float(after["estimate"])}' in chapter  # the chart's data
 
     # adding a study changes the count in the prose and the table, and nothing else re-runs
-    assert 'currently lists <span class="pasted-text">11</span> animal studies' in chapter
+    count = len(table_rows(root, "preclinical_studies"))
+    assert f'<span class="pasted-text">{count}</span> animal studies' in chapter
     studies = root / "data" / "preclinical_studies.csv"
     new_row = (
         "newstudy2026,ou2022,2026,rat,caecal ligation and puncture (CLP),kidney,adipose MSCs,"
@@ -85,7 +92,7 @@ def test_noop_rebuild_executes_nothing_and_edit_reruns_only_its_readers(tmp_path
     assert "run   evidence_tables: data/preclinical_studies.csv changed" in added.stdout
     assert "reuse pooled_effects: unchanged" in added.stdout
     chapter = page(root, "chapters/preclinical.html")
-    assert 'currently lists <span class="pasted-text">12</span> animal studies' in chapter
+    assert f'<span class="pasted-text">{count + 1}</span> animal studies' in chapter
     assert "newstudy2026" not in chapter and "lower creatinine" in chapter
 
 
@@ -121,10 +128,9 @@ def test_failures_leave_the_last_good_book_and_the_data_untouched(tmp_path):
 
 def test_invalid_data_stops_before_anything_runs(tmp_path):
     root = copy_repo(tmp_path / "repo")
-    data = root / "data" / "pooled_effects.csv"
-    text = data.read_text(encoding="utf-8")
-    bad = text.replace(",0.29,0.22,0.38,", ",0.29,0.42,0.38,", 1)
-    data.write_text(bad, "utf-8")
+    first = table_rows(root, "pooled_effects")[0]
+    too_high = f"{float(first['estimate']) + 0.5:.2f}"  # lower bound above the estimate
+    edit_cell(root, "pooled_effects", first["effect_id"], "ci_low", too_high)
     before = {p: p.read_bytes() for p in (root / "data").rglob("*") if p.is_file()}
     result = cli(root, "book")
     assert result.returncode == 1

@@ -30,19 +30,16 @@ def test_every_table_has_a_described_schema_matching_its_header():
         assert resource.primary_key, resource.name
 
 
-def test_unverified_facts_are_flagged_in_the_data():
+def test_every_trial_carries_its_registry_check():
+    """Checked against the registry's own record (address, record date, date checked), or not
+    confirmed with the reason; the book uses registry values only where the record was read."""
     text = (REPO / "data" / "registered_trials.csv").read_text(encoding="utf-8")
-    rows = list(csv.DictReader(io.StringIO(text)))
-    misprint = next(r for r in rows if r["registry_id"] == "NCT04445220")
-    assert misprint["id_as_printed"] == "NCT0445220"
-    # FACTS marks registry dates and counts as 'verify': the book keeps the source's values
-    assert all(r["registry_verified"] == "false" and r["value_used"] == "source" for r in rows)
-    lalu = next(
-        r
-        for r in csv.DictReader(io.StringIO((REPO / "data" / "pooled_effects.csv").read_text()))
-        if r["effect_id"].startswith("lalu2016")
-    )
-    assert lalu["verification"] == "unverified"
+    for row in csv.DictReader(io.StringIO(text)):
+        assert row["checked"], row["registry_id"]
+        if row["registry_verified"] == "true":
+            assert row["record_url"].startswith("https://") and row["last_update_registry"]
+        else:
+            assert row["check_note"] and row["value_used"] == "source", row["registry_id"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -74,6 +71,14 @@ def replace_text(file: str, old: str, new: str) -> Callable[[Path], None]:
 def write_bytes(file: str, transform: Callable[[bytes], bytes]) -> Callable[[Path], None]:
     def edit(data: Path) -> None:
         (data / file).write_bytes(transform((data / file).read_bytes()))
+
+    return edit
+
+
+def both(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
+    def edit(data: Path) -> None:
+        for one in edits:
+            one(data)
 
     return edit
 
@@ -117,7 +122,10 @@ CASES = {
     "duplicate_registry_id": (set_cell(TR, 3, "registry_id", "NCT03015623"), TR, 3, "registry_id", "unique"),
     "header_renamed": (replace_text(f"{PE}.csv", "ci_low,ci_high", "ci_lower,ci_high"), PE, 1, None, "header"),
     "header_reordered": (replace_text(f"{PE}.csv", "ci_low,ci_high", "ci_high,ci_low"), PE, 1, None, "header"),
-    "row_too_short": (write_bytes(f"{PE}.csv", lambda b: b.rstrip(b"\n") + b"\nonly,three,cells\n"), PE, 11, None, "row-length"),
+    "row_too_short": (write_bytes(f"{PE}.csv", lambda b: b.rstrip(b"\n") + b"\nonly,three,cells\n"), PE, "last", None, "row-length"),
+    "verified_without_record": (both(set_cell(TR, 2, "registry_verified", "true"), set_cell(TR, 2, "record_url", "")), TR, 2, "record_url", "required-when"),
+    "unconfirmed_without_reason": (both(set_cell(TR, 2, "registry_verified", "false"), set_cell(TR, 2, "check_note", "")), TR, 2, "check_note", "required-when"),
+    "registry_values_unchecked": (both(set_cell(TR, 2, "registry_verified", "false"), set_cell(TR, 2, "value_used", "registry")), TR, 2, "registry_verified", "implies"),
     "not_utf8": (write_bytes(f"{PC}.csv", lambda b: b.replace(b"caecal", "c\xe6cal".encode("latin-1"), 1)), PC, 2, None, "encoding"),
 }  # fmt: skip
 
@@ -151,6 +159,8 @@ def test_bad_input_gives_structured_error(name, pristine, tmp_path):
     assert {p: p.read_bytes() for p in (root / "data").rglob("*") if p.is_file()} == before
     matching = [p for p in problems if p.rule == rule and p.file == expected_file(table)]
     assert matching, f"{name}: expected a {rule!r} problem, got {[str(p) for p in problems]}"
+    if row == "last":  # the line the edit appended
+        row = len((root / expected_file(table)).read_text(encoding="utf-8").splitlines())
     assert matching[0].row == row
     if column is not None:
         assert matching[0].column == column
