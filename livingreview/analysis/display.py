@@ -62,9 +62,13 @@ class ChartHTML:
 class TableHTML:
     """A DataFrame as a plain HTML table; every cell is escaped, so data cannot inject markup."""
 
-    def __init__(self, frame: pd.DataFrame, caption: str = ""):
+    def __init__(self, frame: pd.DataFrame, caption: str = "", legend: str | None = None):
+        from livingreview.analysis.confirmation import legend_for
+
         self.frame = frame
         self.caption = caption
+        # Any table showing an unconfirmed value explains the marker under it.
+        self.legend = legend_for(frame) if legend is None else legend
 
     def _repr_html_(self) -> str:
         body = self.frame.to_html(
@@ -76,9 +80,10 @@ class TableHTML:
             )
         # A scrollable region must be reachable by keyboard and named for screen readers.
         label = html.escape(self.caption or "Evidence table", quote=True)
+        legend = f'<p class="table-legend">{html.escape(self.legend)}</p>' if self.legend else ""
         return (
             f'<div class="evidence-table-wrapper" tabindex="0" role="region" aria-label="{label}">'
-            f"{body}</div>"
+            f"{body}</div>{legend}"
         )
 
     def __repr__(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from livingreview.analysis.confirmation import confirmed, count_phrase, mark
 from livingreview.data.package import load_table
 from livingreview.data.project import Project
 
@@ -15,6 +16,7 @@ def _shown(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
 
 def preclinical_table(project: Project | None = None) -> pd.DataFrame:
     studies = load_table("preclinical_studies", project).sort_values(["year", "study_id"])
+    studies = studies.assign(main_finding=mark(studies["main_finding"], confirmed(studies)))
     return _shown(
         studies,
         {
@@ -34,6 +36,11 @@ def preclinical_table(project: Project | None = None) -> pd.DataFrame:
 
 def clinical_table(project: Project | None = None) -> pd.DataFrame:
     studies = load_table("clinical_studies", project).sort_values(["year", "study_id"])
+    ok = confirmed(studies)
+    studies = studies.assign(
+        safety_finding=mark(studies["safety_finding"], ok),
+        efficacy_finding=mark(studies["efficacy_finding"], ok),
+    )
     return _shown(
         studies,
         {
@@ -46,34 +53,62 @@ def clinical_table(project: Project | None = None) -> pd.DataFrame:
             "route": "Route",
             "safety_finding": "Safety",
             "efficacy_finding": "Efficacy",
-            "verification": "Verification",
         },
     )
 
 
-def trials_table(project: Project | None = None) -> pd.DataFrame:
+TRIAL_SOURCES = ("source review", "review search")
+
+
+def trials_table(listed_in: str = "source review", project: Project | None = None) -> pd.DataFrame:
+    """Registered trials listed in the source, or found by this review's own search.
+
+    Where the registry's own record was read, its status, dates, phase and enrollment are
+    shown with the record's date; otherwise the source's values are shown, marked unconfirmed.
+    """
+    if listed_in not in TRIAL_SOURCES:
+        raise ValueError(f"listed_in must be one of {', '.join(TRIAL_SOURCES)}, got {listed_in!r}")
     trials = load_table("registered_trials", project)
+    trials = trials[trials["listed_in"] == listed_in]
+    ok = confirmed(trials)
+    from_registry = trials["value_used"] == "registry"
+    status = trials["status_registry"].where(from_registry, trials["status_source"])
+    start = trials["start_registry"].where(from_registry, trials["start_source"])
+    end = trials["end_registry"].where(from_registry, trials["end_source"])
+    period = start.fillna("?") + " to " + end.fillna("?")
+    period = period.where(start.notna() | end.notna(), "")
+    values_from = [
+        f"registry record of {updated} (checked {checked})" if registry else "source review"
+        for registry, updated, checked in zip(
+            from_registry, trials["last_update_registry"], trials["checked"], strict=True
+        )
+    ]
     trials = trials.assign(
         printed=[
-            "" if printed == rid else f"printed as {printed}"
+            "" if pd.isna(printed) or printed == rid else f"printed as {printed}"
             for rid, printed in zip(trials["registry_id"], trials["id_as_printed"], strict=False)
         ],
-        period=trials["start_source"] + " to " + trials["end_source"],
-        verified=trials["registry_verified"].map({True: "yes", False: "not yet"}),
+        status=mark(status, ok),
+        period=mark(period, ok),
+        phase=mark(trials["phase"], ok),
+        enrollment=mark(trials["enrollment"].astype("string"), ok),
+        values_from=values_from,
     )
-    return _shown(
-        trials,
-        {
-            "registry_id": "Registry id",
-            "printed": "Correction",
-            "title": "Title",
-            "intervention": "Intervention",
-            "phase": "Phase",
-            "status_source": "Status (source)",
-            "period": "Start to end (source)",
-            "verified": "Checked against registry",
-        },
-    )
+    columns = {
+        "registry_id": "Registry id",
+        "printed": "Correction",
+        "title": "Title",
+        "intervention": "Intervention",
+        "phase": "Phase",
+        "enrollment": "Participants planned",
+        "status": "Status",
+        "period": "Start to end",
+        "sepsis_population": "About sepsis (registry record)",
+        "values_from": "Values from",
+    }
+    if listed_in != "source review":
+        del columns["printed"]
+    return _shown(trials, columns)
 
 
 def mechanisms_table(project: Project | None = None) -> pd.DataFrame:
@@ -91,29 +126,48 @@ def mechanisms_table(project: Project | None = None) -> pd.DataFrame:
 
 
 def errata_table(project: Project | None = None) -> pd.DataFrame:
+    errata = load_table("errata", project)
+    errata = errata.assign(corrected_shown=mark(errata["corrected"], confirmed(errata)))
     return _shown(
-        load_table("errata", project),
+        errata,
         {
             "location": "Where in the source",
             "printed": "Printed",
-            "corrected": "This book uses",
+            "corrected_shown": "This book uses",
             "reason": "Reason",
-            "verification": "Verification",
         },
     )
 
 
-def counts(project: Project | None = None) -> dict[str, int]:
-    """The counts the chapters quote in prose."""
+def counts(project: Project | None = None) -> dict[str, int | str]:
+    """The counts the chapters quote in prose, and how many of each await confirmation."""
+    pre = load_table("preclinical_studies", project)
+    clin = load_table("clinical_studies", project)
     trials = load_table("registered_trials", project)
-    return {
-        "n_preclinical_studies": len(load_table("preclinical_studies", project)),
-        "n_clinical_studies": len(load_table("clinical_studies", project)),
+    errata = load_table("errata", project)
+    listed = trials["listed_in"] == "source review"
+    values: dict[str, int | str] = {
+        "n_preclinical_studies": len(pre),
+        "n_clinical_studies": len(clin),
         "n_registered_trials": len(trials),
+        "n_trials_source": int(listed.sum()),
+        "n_trials_search": int((~listed).sum()),
         "n_registered_trials_nct": int((trials["registry"] == "ClinicalTrials.gov").sum()),
         "n_mechanisms": len(load_table("mechanisms", project)),
-        "n_errata": len(load_table("errata", project)),
+        "n_errata": len(errata),
     }
+    phrases = {
+        "preclinical": (pre, "animal study", "animal studies"),
+        "clinical": (clin, "clinical study", "clinical studies"),
+        "trials_source": (trials[listed], "registered trial", "registered trials"),
+        "trials_search": (trials[~listed], "registered trial", "registered trials"),
+        "errata": (errata, "correction", "corrections"),
+    }
+    for name, (frame, singular, plural) in phrases.items():
+        waiting = int((~confirmed(frame)).sum())
+        values[f"n_{name}_unconfirmed"] = waiting
+        values[f"{name}_phrase"] = count_phrase(len(frame), waiting, singular, plural)
+    return values
 
 
 MAP_DIMENSIONS = ("cell_source", "organ", "product", "species", "kind", "route", "year")

@@ -7,25 +7,25 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from livingreview.analysis.confirmation import MARKER
 from livingreview.data.package import load_table
 from livingreview.data.project import Project
 
 
-def load_pooled_effects(
-    include_unverified: bool = False, project: Project | None = None
-) -> pd.DataFrame:
-    """The pooled estimates, each with a readable label; unverified rows only when asked."""
-    effects = load_table("pooled_effects", project)
-    if not include_unverified:
-        effects = effects[effects["verification"] == "confirmed"]
-    effects = effects.reset_index(drop=True)
+def load_pooled_effects(project: Project | None = None) -> pd.DataFrame:
+    """Every pooled estimate with a readable label; unconfirmed ones are marked, not hidden."""
+    effects = load_table("pooled_effects", project).reset_index(drop=True)
     effects["label"] = [label(row) for _, row in effects.iterrows()]
     return effects
 
 
+def _marker(row) -> str:
+    return "" if row.get("verification", "confirmed") == "confirmed" else f" [{MARKER}]"
+
+
 def label(row: pd.Series) -> str:
     subgroup = "all studies" if row["subgroup_dimension"] == "overall" else row["subgroup"]
-    return f"{row['meta_analysis']}: {row['outcome']}, {subgroup}"
+    return f"{row['meta_analysis']}: {row['outcome']}, {subgroup}{_marker(row)}"
 
 
 def format_ratio(value: float) -> str:
@@ -33,10 +33,11 @@ def format_ratio(value: float) -> str:
 
 
 def summary(row: pd.Series) -> str:
-    """E.g. 'OR 0.29 (95% CI 0.22 to 0.38)'."""
+    """E.g. 'OR 0.29 (95% CI 0.22 to 0.38)', marked when the estimate is unconfirmed."""
     return (
         f"{row['measure']} {format_ratio(row['estimate'])} "
         f"(95% CI {format_ratio(row['ci_low'])} to {format_ratio(row['ci_high'])})"
+        f"{_marker(row)}"
     )
 
 

@@ -8,7 +8,7 @@ import pytest
 from conftest import cli, copy_repo
 
 NON_DEFAULT = {
-    "pooled_effects": ["baseline_risk=0.2", "include_unverified=true"],
+    "pooled_effects": ["baseline_risk=0.2"],
     "evidence_tables": ["show_tables=false"],
     "trial_surveillance": ["as_of=2026-11-25", "stale_months=6"],
     "evidence_map": ["rows=product", "columns=kind"],
