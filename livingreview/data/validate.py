@@ -382,6 +382,102 @@ def _all_cited(checked: Checked) -> list[Problem]:
     ]
 
 
+def _table_rows(checked: Checked, name: str) -> list[tuple[int, dict[str, str]]]:
+    """(line, cells) for each well-formed row of a table whose header is valid."""
+    if name not in checked.tables:
+        return []
+    _, header, rows = checked.tables[name]
+    return [
+        (line, dict(zip(header, row, strict=True)))
+        for line, row in enumerate(rows, start=2)
+        if len(row) == len(header)
+    ]
+
+
+@cross_file_check("screening-search-in-log")
+def _screening_search_logged(checked: Checked) -> list[Problem]:
+    """Every screened record names a search that the surveillance log holds."""
+    logged = {cells["search_id"] for _, cells in _table_rows(checked, "surveillance_log")}
+    if "surveillance_log" not in checked.tables:
+        return []
+    return [
+        Problem(
+            "data/screening.csv",
+            line,
+            "search_id",
+            cells["search_id"],
+            "search-not-logged",
+            "names a search that is not in data/surveillance_log.csv",
+            "add the search to the surveillance log or fix the id",
+        )
+        for line, cells in _table_rows(checked, "screening")
+        if cells["search_id"].strip() and cells["search_id"] not in logged
+    ]
+
+
+@cross_file_check("screening-exclusion-reason")
+def _exclusion_reason(checked: Checked) -> list[Problem]:
+    """An excluded record gives a reason; a record not excluded gives none."""
+    out = []
+    for line, cells in _table_rows(checked, "screening"):
+        excluded = cells["decision"] == "excluded"
+        reason = cells["exclusion_reason"].strip()
+        if excluded and not reason:
+            out.append(
+                Problem(
+                    "data/screening.csv",
+                    line,
+                    "exclusion_reason",
+                    reason,
+                    "exclusion-reason",
+                    "is empty but the record is excluded",
+                    "give one of the reasons allowed by the schema",
+                )
+            )
+        elif reason and not excluded:
+            out.append(
+                Problem(
+                    "data/screening.csv",
+                    line,
+                    "exclusion_reason",
+                    reason,
+                    "exclusion-reason",
+                    f"is given but the decision is {cells['decision']!r}",
+                    "clear the reason or set the decision to 'excluded'",
+                )
+            )
+    return out
+
+
+@cross_file_check("surveillance-new-records")
+def _new_records_match_screening(checked: Checked) -> list[Problem]:
+    """A search's new_records equals the screened records that name it."""
+    if "screening" not in checked.tables:
+        return []
+    found: dict[str, int] = {}
+    for _, cells in _table_rows(checked, "screening"):
+        found[cells["search_id"]] = found.get(cells["search_id"], 0) + 1
+    out = []
+    for line, cells in _table_rows(checked, "surveillance_log"):
+        stated = cells["new_records"].strip()
+        if not INTEGER.match(stated):
+            continue  # empty (the baseline) or reported by the cell checks
+        if int(stated) != found.get(cells["search_id"], 0):
+            out.append(
+                Problem(
+                    "data/surveillance_log.csv",
+                    line,
+                    "new_records",
+                    stated,
+                    "new-records",
+                    f"does not match the {found.get(cells['search_id'], 0)} row(s) of "
+                    "data/screening.csv that name this search",
+                    "count the screened records found by this search",
+                )
+            )
+    return out
+
+
 def validate_project(project: Project, replaced: dict[str, bytes] | None = None) -> list[Problem]:
     """Every problem in the data, all at once (empty list: the data is valid).
 

@@ -15,6 +15,7 @@ NON_DEFAULT = {
     "meta_analysis": ["measure=OR", "method=DL", "hartung_knapp=true"],
     "data_dictionary": ["show_tables=false"],
     "whats_new": ["latest=1"],
+    "prisma": ["version_label=version 0.2.0"],
 }
 
 

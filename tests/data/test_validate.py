@@ -84,6 +84,7 @@ def both(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
 
 
 PE, TR, PC = "pooled_effects", "registered_trials", "preclinical_studies"
+SC, SL = "screening", "surveillance_log"
 CASES = {
     # name: (edit, file, row, column, rule)
     "ci_low_above_estimate": (set_cell(PE, 2, "ci_low", "0.42"), PE, 2, "ci_low,estimate,ci_high", "ordered"),
@@ -126,6 +127,15 @@ CASES = {
     "verified_without_record": (both(set_cell(TR, 2, "registry_verified", "true"), set_cell(TR, 2, "record_url", "")), TR, 2, "record_url", "required-when"),
     "unconfirmed_without_reason": (both(set_cell(TR, 2, "registry_verified", "false"), set_cell(TR, 2, "check_note", "")), TR, 2, "check_note", "required-when"),
     "registry_values_unchecked": (both(set_cell(TR, 2, "registry_verified", "false"), set_cell(TR, 2, "value_used", "registry")), TR, 2, "registry_verified", "implies"),
+    "search_not_in_log": (set_cell(SC, 2, "search_id", "S999"), SC, 2, "search_id", "search-not-logged"),
+    "excluded_without_reason": (set_cell(SC, 3, "exclusion_reason", ""), SC, 3, "exclusion_reason", "exclusion-reason"),
+    "included_with_reason": (set_cell(SC, 2, "exclusion_reason", "wrong study type"), SC, 2, "exclusion_reason", "exclusion-reason"),
+    "unknown_exclusion_reason": (set_cell(SC, 3, "exclusion_reason", "not interesting"), SC, 3, "exclusion_reason", "enum"),
+    "unknown_decision": (set_cell(SC, 2, "decision", "maybe"), SC, 2, "decision", "enum"),
+    "screening_checked_not_a_date": (set_cell(SC, 2, "checked", "26/11/2026"), SC, 2, "checked", "pattern"),
+    "search_date_not_real": (set_cell(SL, 3, "date", "2026-02-30"), SL, 3, "date", "date"),
+    "unknown_search_source": (set_cell(SL, 3, "source", "Google"), SL, 3, "source", "enum"),
+    "new_records_mismatch": (set_cell(SL, 3, "new_records", "7"), SL, 3, "new_records", "new-records"),
     "not_utf8": (write_bytes(f"{PC}.csv", lambda b: b.replace(b"caecal", "c\xe6cal".encode("latin-1"), 1)), PC, 2, None, "encoding"),
 }  # fmt: skip
 
@@ -202,3 +212,21 @@ def test_uncited_bibliography_entry_is_reported(tmp_path):
     )
     problems = validate_project(Project(root))
     assert [(p.rule, p.value) for p in problems] == [("uncited", "orphan2020")]
+
+
+def test_a_new_screened_record_must_be_counted_in_the_log(tmp_path):
+    root = copy_repo(tmp_path / "repo")
+    data = root / "data"
+    rows = list(csv.DictReader(io.StringIO((data / "screening.csv").read_text(encoding="utf-8"))))
+    search = rows[0]["search_id"]
+    with open(data / "screening.csv", "a", encoding="utf-8", newline="") as handle:
+        extra = dict(rows[0], record_id="added_record", decision="awaiting classification")
+        csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n").writerow(extra)
+    problems = validate_project(Project(root))
+    assert [(p.file, p.rule, p.column) for p in problems] == [
+        ("data/surveillance_log.csv", "new-records", "new_records")
+    ]
+    log = list(csv.DictReader(io.StringIO((data / "surveillance_log.csv").read_text())))
+    line = next(i for i, r in enumerate(log, start=2) if r["search_id"] == search)
+    set_cell(SL, line, "new_records", str(int(log[line - 2]["new_records"]) + 1))(data)
+    assert validate_project(Project(root)) == []

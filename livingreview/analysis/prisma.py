@@ -1,0 +1,172 @@
+"""PRISMA 2020 flow for a living review: counts for each box, and the diagram.
+
+Pure functions over DataFrames (the surveillance log, the screening table and the evidence
+tables), so the counts can be tested on small hand-made frames.
+
+*Studies in the previous version* are the studies the book already holds: one per row of the
+animal-study, clinical-study and registered-trial tables, and one per meta-analysis of animal
+studies in the pooled-effects table (that table has one row per pooled estimate, so several rows
+can belong to one meta-analysis; they are counted once, by reference key).
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+# Tables with one study (or registration) per row.
+STUDY_TABLES = ("preclinical_studies", "clinical_studies", "registered_trials")
+# Table with one row per pooled estimate; a meta-analysis is counted once by this column.
+META_TABLE, META_KEY = "pooled_effects", "ref_key"
+BASELINE_SOURCE = "source review"
+INCLUDED, EXCLUDED, AWAITING = "included", "excluded", "awaiting classification"
+
+
+def previous_studies(tables: dict[str, pd.DataFrame]) -> int:
+    """Studies held by the previous version: rows of the study tables plus meta-analyses."""
+    count = sum(len(tables[name]) for name in STUDY_TABLES if name in tables)
+    if META_TABLE in tables:
+        count += tables[META_TABLE][META_KEY].nunique()
+    return int(count)
+
+
+def flow_counts(log: pd.DataFrame, screening: pd.DataFrame, previous: int) -> dict[str, int]:
+    """The number in every box of the flow diagram.
+
+    ``identified`` counts the records met in this update (one per screening row), ``searches``
+    the entries of the surveillance log for it (searches and registry checks: every log row
+    other than the baseline).
+    """
+    decisions = screening["decision"]
+    included = int((decisions == INCLUDED).sum())
+    return {
+        "previous": int(previous),
+        "searches": int((log["source"] != BASELINE_SOURCE).sum()),
+        "identified": len(screening),
+        "screened": len(screening),
+        "excluded": int((decisions == EXCLUDED).sum()),
+        "awaiting": int((decisions == AWAITING).sum()),
+        "included": included,
+        "total": int(previous) + included,
+    }
+
+
+def exclusion_reasons(screening: pd.DataFrame, order: list[str] | None = None) -> pd.DataFrame:
+    """Excluded records per reason, in ``order`` (the schema's list) and without empty reasons."""
+    excluded = screening[screening["decision"] == EXCLUDED]
+    counts = excluded.groupby("exclusion_reason").size()
+    reasons = list(order or sorted(counts.index))
+    reasons += [r for r in counts.index if r not in reasons]
+    rows = [(r, int(counts.get(r, 0))) for r in reasons if counts.get(r, 0)]
+    return pd.DataFrame(rows, columns=["reason", "records"])
+
+
+def slug(text: str) -> str:
+    """A glue-name fragment for a reason: 'not sepsis population' -> 'not_sepsis_population'."""
+    return "".join(c if c.isalnum() else "_" for c in text.lower()).strip("_")
+
+
+# Diagram geometry, in chart units (1 unit = 1 pixel): three columns (the previous version,
+# the flow of this update, the records that leave it) and rows STEP apart.
+WIDTH, BOX_H, STEP, LINE = 700, 56, 90, 15
+LEFT, MAIN, SIDE = (10, 160), (180, 450), (470, 690)
+
+
+def _box(row: int, column: tuple[int, int], text: str, height: int = BOX_H) -> dict:
+    y = 20 + row * STEP
+    return {"x": column[0], "x2": column[1], "y": y, "y2": y + height, "text": text}
+
+
+def flow_diagram(
+    counts: dict[str, int],
+    reasons: pd.DataFrame,
+    previous_label: str = "the previous version",
+    current_label: str = "this version",
+) -> alt.LayerChart:
+    """A vertical PRISMA 2020 flow (living-review form) with the exclusions on the right."""
+    lines = [f"{r.reason}: {r.records}" for r in reasons.itertuples()]
+    side_height = max(BOX_H, LINE * (len(lines) + 1) + 20)
+    identified = (
+        f"Records identified in this update\n{counts['identified']} "
+        f"(from {counts['searches']} surveillance-log entries)"
+    )
+    boxes = {
+        "previous": _box(0, LEFT, f"Studies in\n{previous_label}\n{counts['previous']}"),
+        "identified": _box(0, MAIN, identified),
+        "screened": _box(1, MAIN, f"Records screened\n{counts['screened']}"),
+        "excluded": _box(
+            1, SIDE, "\n".join([f"Records excluded: {counts['excluded']}", *lines]), side_height
+        ),
+        "included": _box(3, MAIN, f"Records included (eligible)\n{counts['included']}"),
+        "awaiting": _box(3, SIDE, f"Awaiting classification\n{counts['awaiting']}"),
+        "total": _box(
+            4, (LEFT[0], MAIN[1]), f"Studies and records in {current_label}\n{counts['total']}"
+        ),
+    }
+    frame = pd.DataFrame(boxes.values())
+    frame["cx"] = (frame["x"] + frame["x2"]) / 2
+    # multi-line text starts at its top: centre the block of lines in its box
+    frame["cy"] = (frame["y"] + frame["y2"]) / 2 - frame["text"].str.count("\n") * LINE / 2
+    height = int(frame["y2"].max() + 20)
+    mid, left_mid = sum(MAIN) / 2, sum(LEFT) / 2
+
+    def across(name: str) -> dict:  # from the main column to the side box, at its first line
+        y = boxes[name]["y"] + BOX_H / 2
+        return {"x": MAIN[1], "y": y, "x2": SIDE[0], "y2": y}
+
+    arrows = pd.DataFrame(
+        [
+            {"x": mid, "y": boxes["identified"]["y2"], "x2": mid, "y2": boxes["screened"]["y"]},
+            {"x": mid, "y": boxes["screened"]["y2"], "x2": mid, "y2": boxes["included"]["y"]},
+            {"x": mid, "y": boxes["included"]["y2"], "x2": mid, "y2": boxes["total"]["y"]},
+            {
+                "x": left_mid,
+                "y": boxes["previous"]["y2"],
+                "x2": left_mid,
+                "y2": boxes["total"]["y"],
+            },
+            across("excluded"),
+            across("awaiting"),
+        ]
+    )
+    heads = pd.DataFrame(
+        [
+            {"x": mid, "y": boxes["screened"]["y"] - 4, "shape": "triangle-down"},
+            {"x": mid, "y": boxes["included"]["y"] - 4, "shape": "triangle-down"},
+            {"x": mid, "y": boxes["total"]["y"] - 4, "shape": "triangle-down"},
+            {"x": left_mid, "y": boxes["total"]["y"] - 4, "shape": "triangle-down"},
+            {"x": SIDE[0] - 4, "y": across("excluded")["y"], "shape": "triangle-right"},
+            {"x": SIDE[0] - 4, "y": across("awaiting")["y"], "shape": "triangle-right"},
+        ]
+    )
+    x = alt.X("x:Q", scale=alt.Scale(domain=[0, WIDTH]), axis=None)
+    y = alt.Y("y:Q", scale=alt.Scale(domain=[0, height], reverse=True), axis=None)
+    rects = (
+        alt.Chart(frame)
+        .mark_rect(fill="#f5f8fb", stroke="#0072B2", strokeWidth=1.5)
+        .encode(x=x, x2="x2:Q", y=y, y2="y2:Q")
+    )
+    texts = (
+        alt.Chart(frame)
+        .mark_text(lineBreak="\n", lineHeight=LINE, fontSize=12, align="center", baseline="middle")
+        .encode(
+            x=alt.X("cx:Q", scale=alt.Scale(domain=[0, WIDTH]), axis=None),
+            y=alt.Y("cy:Q", scale=alt.Scale(domain=[0, height], reverse=True), axis=None),
+            text="text:N",
+        )
+    )
+    rules = (
+        alt.Chart(arrows)
+        .mark_rule(color="#444444", strokeWidth=1.5)
+        .encode(x=x, y=y, x2="x2:Q", y2="y2:Q")
+    )
+    points = (
+        alt.Chart(heads)
+        .mark_point(filled=True, color="#444444", size=60, opacity=1)
+        .encode(x=x, y=y, shape=alt.Shape("shape:N", scale=None, legend=None))
+    )
+    return (
+        alt.layer(rects, rules, points, texts)
+        .properties(width=WIDTH, height=height)
+        .configure_view(stroke=None)
+    )
