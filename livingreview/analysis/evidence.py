@@ -57,6 +57,20 @@ def clinical_table(project: Project | None = None) -> pd.DataFrame:
     )
 
 
+def clinical_findings(project: Project | None = None) -> dict[str, str]:
+    """``clinical_<study>_safety`` and ``_efficacy``: the findings as the data words them.
+
+    A finding not yet confirmed carries the marker, as in the table.
+    """
+    studies = load_table("clinical_studies", project)
+    ok = confirmed(studies)
+    found = {}
+    for column, name in (("safety_finding", "safety"), ("efficacy_finding", "efficacy")):
+        for study, text in zip(studies["study_id"], mark(studies[column], ok), strict=True):
+            found[f"clinical_{study}_{name}"] = str(text)
+    return found
+
+
 TRIAL_SOURCES = ("source review", "review search")
 
 

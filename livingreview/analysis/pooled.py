@@ -64,8 +64,10 @@ def table(effects: pd.DataFrame) -> pd.DataFrame:
             "Outcome": effects["outcome"],
             "Subgroup": effects["subgroup"],
             "Estimate (95% CI)": [summary(r) for _, r in effects.iterrows()],
+            "P": effects["p_value"],
             "Studies": effects["n_studies"],
-            "Animals": effects["n_animals"],
+            "Animals": effects["n_animals"].map(lambda n: "" if pd.isna(n) else f"{int(n):,}"),
+            "Model": effects["model"],
             "Reported in": effects["reported_in"],
         }
     )
