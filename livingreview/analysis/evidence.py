@@ -58,7 +58,7 @@ def clinical_table(project: Project | None = None) -> pd.DataFrame:
 
 
 def clinical_findings(project: Project | None = None) -> dict[str, str]:
-    """``clinical_<study>_safety`` and ``_efficacy``: the findings as the data words them.
+    """``clinical_<study>_safety``, ``_efficacy`` and ``_n``: the findings as the data words them.
 
     A finding not yet confirmed carries the marker, as in the table.
     """
@@ -68,6 +68,9 @@ def clinical_findings(project: Project | None = None) -> dict[str, str]:
     for column, name in (("safety_finding", "safety"), ("efficacy_finding", "efficacy")):
         for study, text in zip(studies["study_id"], mark(studies[column], ok), strict=True):
             found[f"clinical_{study}_{name}"] = str(text)
+    for study, n in zip(studies["study_id"], studies["n_patients"], strict=True):
+        if not pd.isna(n):
+            found[f"clinical_{study}_n"] = f"{int(n):,}"
     return found
 
 

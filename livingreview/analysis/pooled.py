@@ -116,14 +116,34 @@ def absolute_effects(effects: pd.DataFrame, baseline_risk: float) -> pd.DataFram
                 "Risk with MSCs per 1,000 (95% CI)": (
                     f"{per['point']:.0f} ({per['low']:.0f} to {per['high']:.0f})"
                 ),
-                "Difference per 1,000 (95% CI)": (
-                    f"{per['point'] - control:+.0f} "
-                    f"({per['low'] - control:+.0f} to {per['high'] - control:+.0f})"
+                "Difference per 1,000 (95% CI)": describe_difference(
+                    per["point"] - control, per["low"] - control, per["high"] - control
                 ),
                 "difference": per["point"] - control,
             }
         )
     return pd.DataFrame(rows)
+
+
+def _fewer_or_more(value: float) -> tuple[str, str]:
+    count = f"{abs(value):,.0f}"
+    if count == "0":
+        return count, ""
+    return count, "fewer" if value < 0 else "more"
+
+
+def describe_difference(point: float, low: float, high: float) -> str:
+    """'275 fewer per 1,000 (225 to 320 fewer)', as a summary-of-findings table words it.
+
+    The interval runs from the smaller to the larger change; when it crosses no difference,
+    each end says its own direction ('40 fewer to 12 more').
+    """
+    ends = sorted((low, high), key=lambda v: (v > 0, abs(v)) if point <= 0 else (v < 0, abs(v)))
+    (a, a_dir), (b, b_dir) = (_fewer_or_more(v) for v in ends)
+    count, direction = _fewer_or_more(point)
+    head = f"{count} {direction} per 1,000".replace("  ", " ")
+    interval = f"{a} to {b} {b_dir}" if a_dir in (b_dir, "") else f"{a} {a_dir} to {b} {b_dir}"
+    return f"{head} ({interval.strip()})"
 
 
 @dataclass(frozen=True)

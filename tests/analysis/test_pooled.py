@@ -54,3 +54,16 @@ def test_subgroups_on_different_measures_are_refused():
         pooled.subgroup_difference(
             effects(("a", "OR", 1, 0.5, 2), ("b", "HR", 1, 0.5, 2)), "a", "b"
         )
+
+
+@pytest.mark.parametrize(
+    "point, low, high, text",
+    [
+        (-275.4, -320.2, -225.1, "275 fewer per 1,000 (225 to 320 fewer)"),
+        (-40, -90, 12, "40 fewer per 1,000 (90 fewer to 12 more)"),
+        (30, 5, 60, "30 more per 1,000 (5 to 60 more)"),
+        (-1500, -2100, -1200, "1,500 fewer per 1,000 (1,200 to 2,100 fewer)"),
+    ],
+)
+def test_differences_are_worded_as_fewer_or_more(point, low, high, text):
+    assert pooled.describe_difference(point, low, high) == text

@@ -192,3 +192,48 @@ def test_vega_loads_only_on_pages_that_draw_a_chart(built_book):
     for page in pages:
         loads = "vega-bundle.js" in page.read_text(encoding="utf-8")
         assert loads == (page in with_chart), page.relative_to(html)
+
+
+# What the evidence analyses glue: pooled estimates and their limits (two decimals), and counts
+# of studies, animals, experiments, trials and patients. A chapter must paste these, not type them.
+COUNT_NOUN = r"(?:studies|animals|experiments|trials|patients|participants|publications)"
+TYPED_DECIMAL = re.compile(r"(?<![\w.,/-])(\d+\.\d\d)(?![\w/-]|\.\d)")
+TYPED_COUNT = re.compile(r"(?<![\w.,/-])(\d{1,3}(?:,\d{3})+|\d+)\s+(?:\w+\s+){0,2}?" + COUNT_NOUN)
+PASTED_OR_CODE = re.compile(
+    r"\{glue:[^}]*\}`[^`]*`|\{(?:cite|numref|ref|doc|term)[^}]*\}`[^`]*`|```.*?```|`[^`]*`", re.S
+)
+
+
+def glued_evidence_numbers(root: Path) -> tuple[set[str], set[str]]:
+    from conftest import table_rows
+
+    effects = table_rows(root, "pooled_effects")
+    decimals = {f"{float(r[c]):.2f}" for r in effects for c in ("estimate", "ci_low", "ci_high")}
+    counts = {r[c] for r in effects for c in ("n_studies", "n_animals") if r[c]}
+    counts |= {r["n_patients"] for r in table_rows(root, "clinical_studies") if r["n_patients"]}
+    counts |= {
+        str(len(table_rows(root, name))) for name in ("preclinical_studies", "clinical_studies")
+    }
+    return decimals, {c for c in counts if int(c) >= 10}
+
+
+def test_no_chapter_types_a_number_the_analyses_glue():
+    decimals, counts = glued_evidence_numbers(REPO)
+    typed = []
+    for chapter in sorted((REPO / "chapters").glob("*.md")):
+        prose = PASTED_OR_CODE.sub("", chapter.read_text(encoding="utf-8"))
+        for number in TYPED_DECIMAL.findall(prose):
+            if number in decimals:
+                typed.append((chapter.name, number))
+        for number in TYPED_COUNT.findall(prose):
+            if number.replace(",", "") in counts:
+                typed.append((chapter.name, number))
+    assert typed == []
+
+
+def test_the_typed_number_check_catches_a_typed_estimate(tmp_path):
+    decimals, counts = glued_evidence_numbers(REPO)
+    estimate, count = sorted(decimals)[0], sorted(counts)[0]
+    prose = f"MSCs gave an odds ratio of {estimate} across {count} animal studies."
+    assert TYPED_DECIMAL.findall(prose) == [estimate]
+    assert TYPED_COUNT.findall(prose) == [count]
