@@ -173,10 +173,13 @@ def add(
 def changes(
     since: Annotated[
         str | None,
-        typer.Option(help="Git revision, release tag vX.Y.Z or version (default: latest tag)."),
+        typer.Option(
+            help="Git revision, release tag vX.Y.Z or version X.Y.Z "
+            "(default: the latest release in data/releases.csv, else HEAD)."
+        ),
     ] = None,
 ) -> None:
-    """Rows added, removed and changed since a revision or release, and changed glued values."""
+    """Rows added, removed and changed since the last release (or --since), and glued values."""
     from livingreview.authoring.changes import changed_evidence, format_changes
 
     typer.echo(format_changes(changed_evidence(find_project(), since)))

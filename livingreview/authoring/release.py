@@ -16,7 +16,13 @@ from pathlib import Path
 
 from livingreview.authoring import git
 from livingreview.authoring.add import RowRejected, add_row
-from livingreview.authoring.changes import TableChanges, compare_data, summarize
+from livingreview.authoring.changes import (
+    NO_CHANGE,
+    TableChanges,
+    compare_data,
+    reader_changes,
+    summarize,
+)
 from livingreview.authoring.citation_file import update_citation
 from livingreview.book.manifest import load_manifest
 from livingreview.book.runner import AnalysisFailed, run_analyses
@@ -65,12 +71,6 @@ def default_current_to(project: Project) -> str:
     return last_searched(project) or read_descriptor(project)[CURRENT_TO]
 
 
-def _rows_line(file: str, keys: list[tuple[str, ...]], shown: int = 10) -> str:
-    names = ", ".join("|".join(k) for k in keys[:shown])
-    more = f" and {len(keys) - shown} more" if len(keys) > shown else ""
-    return f"{len(keys)} row{'s' if len(keys) != 1 else ''} in `{file}`: {names}{more}"
-
-
 def changelog_entry(
     version: str,
     released: str,
@@ -79,22 +79,19 @@ def changelog_entry(
     conclusions: str,
     note: str,
 ) -> str:
+    """The version's CHANGELOG section: the same phrases as its summary in data/releases.csv."""
     lines = [f"## [{version}] - {released}", ""]
     lines.append(
         f"Evidence current to {current_to}. Conclusions changed: {conclusions}."
         + (f" {note.strip()}" if note.strip() else "")
     )
-    evidence = [t for t in tables if t and t.table != RELEASES_TABLE]
-    sections = {
-        "Added": [_rows_line(t.file, t.added) for t in evidence if t.added],
-        "Changed": [_rows_line(t.file, [c.key for c in t.changed]) for t in evidence if t.changed],
-        "Removed": [_rows_line(t.file, t.removed) for t in evidence if t.removed],
-    }
-    for heading, items in sections.items():
+    changes = reader_changes(tables)
+    for heading in ("Added", "Changed", "Removed"):
+        items = [phrase for kind, phrase in changes if kind == heading]
         if items:
             lines += ["", f"### {heading}", "", *[f"- {item}" for item in items]]
-    if not evidence:
-        lines += ["", "No change to the evidence tables."]
+    if not changes:
+        lines += ["", NO_CHANGE]
     return "\n".join(lines) + "\n"
 
 
@@ -192,9 +189,13 @@ def release(
 
     base = git.release_commit(project, previous[-1]["version"]) if previous else None
     tables = compare_data(project, base) if base else []
-    summary = summarize(tables) if previous else "First version."
-    if previous and base is None:
-        summary = f"Changes since {previous[-1]['version']} not computed (no tag or record)."
+    if not previous:
+        summary = summarize([], note, empty="First version.")
+    elif base is None:
+        unknown = f"Changes since {previous[-1]['version']} not computed (no tag or record)."
+        summary = summarize([], note, empty=unknown)
+    else:
+        summary = summarize(tables, note)
 
     touched = [
         project.data_dir / "releases.csv",

@@ -16,7 +16,12 @@ from conftest import cli, copy_repo
 
 from livingreview.authoring import release as release_module
 from livingreview.authoring.add import RowRejected, add_row
-from livingreview.authoring.changes import changed_evidence, format_changes
+from livingreview.authoring.changes import (
+    changed_evidence,
+    default_since,
+    format_changes,
+    summarize,
+)
 from livingreview.authoring.release import ReleaseRefused, default_current_to, release
 from livingreview.data.package import evidence_current_to, read_descriptor
 from livingreview.data.project import Project
@@ -184,8 +189,9 @@ def test_changes_reports_an_added_and_a_changed_row(repo):
     old = replace_cell(repo / STUDIES, "dossantos2022", "organ", "lung and kidney")
     assert old == "lung"
 
-    changes = changed_evidence(Project(repo))  # no release tag yet: since HEAD
-    assert changes.since == "HEAD"
+    changes = changed_evidence(Project(repo))  # no tag: the commit that recorded the release
+    assert changes.since == changes.release == past_releases(Project(repo))[-1]["version"]
+    assert changes.commit == git(repo, "rev-parse", "HEAD").strip()
     (table,) = changes.changed_tables
     assert table.file == "data/preclinical_studies.csv"
     assert table.added == [("newstudy2026",)]
@@ -197,7 +203,8 @@ def test_changes_reports_an_added_and_a_changed_row(repo):
     assert "data/preclinical_studies.csv: 1 added, 0 removed, 1 changed" in text
 
     shown = cli(repo, "changes", check=True).stdout
-    assert "+ newstudy2026" in shown
+    assert shown.startswith(f"changes since release {changes.release} ")
+    assert f"+ newstudy2026 [{NEW_STUDY['ref_key']}]" in shown  # id and reference key
     assert "~ dossantos2022" in shown and "organ: 'lung' -> 'lung and kidney'" in shown
 
     # the initial release is found by the commit that recorded it
@@ -210,6 +217,50 @@ def test_changes_reports_an_added_and_a_changed_row(repo):
 
     bad = cli(repo, "changes", "--since", "no-such-ref")
     assert bad.returncode == 1 and "not a git revision" in bad.stderr
+
+
+def test_changes_are_worded_for_readers_by_row_label_and_cell(repo):
+    effects = data_rows(repo / "data" / "pooled_effects.csv")
+    effect = effects[0]
+    estimate = f"{float(effect['estimate']) + 0.02:.2f}"
+    replace_cell(repo / "data" / "pooled_effects.csv", effect["effect_id"], "estimate", estimate)
+    clinical = repo / "data" / "clinical_studies.csv"
+    lines = clinical.read_text(encoding="utf-8").splitlines(keepends=True)
+    clinical.write_text("".join(lines[:-1]), encoding="utf-8")  # the last study removed
+    removed = list(csv.DictReader(io.StringIO("".join([lines[0], lines[-1]]))))[0]
+    label = removed["study_id"] + (
+        f" [{removed['ref_key']}]" if removed["ref_key"] != removed["study_id"] else ""
+    )
+
+    changes = changed_evidence(Project(repo))  # default: the latest release
+    summary = summarize(changes.tables, "Estimate corrected")
+    changed = (
+        f"Changed pooled estimate {effect['effect_id']}: estimate {effect['estimate']} → "
+        f"{estimate}."
+    )
+    assert summary.startswith(f"{changed} Removed 1 clinical study ({label}: ")
+    assert summary.endswith("). Estimate corrected.")
+    shown = format_changes(changes)
+    assert f"    ~ {effect['effect_id']}" in shown
+    assert f"estimate: {effect['estimate']!r} -> {estimate!r}" in shown
+    assert f"    - {label}" in shown
+
+
+def test_changes_compare_with_the_latest_release_git_can_find(repo):
+    project = Project(repo)
+    recorded = past_releases(project)[-1]["version"]
+    assert default_since(project) == recorded
+    major, minor, _ = recorded.split(".")
+    newer = f"{major}.{int(minor) + 5}.0"
+    path = repo / "data" / "releases.csv"
+    last = data_rows(path)[-1]
+    add_row(project, "releases", last | {"version": newer, "summary": "Test."})
+    assert default_since(project) == recorded  # the new row is not committed yet
+    commit_all(repo, f"Release {newer}")
+    assert default_since(project) == newer
+    assert changed_evidence(project).commit == git(repo, "rev-parse", "HEAD").strip()
+    path.write_text(path.read_text(encoding="utf-8").splitlines(keepends=True)[0])
+    assert default_since(project) == "HEAD"  # no release recorded
 
 
 # ---------------------------------------------------------------------------------------------
@@ -269,6 +320,10 @@ def test_add_validate_book_changes_release_end_to_end(repo):
     assert "data/preclinical_studies.csv: 1 added, 0 removed, 0 changed" in shown
     assert "+ newstudy2026" in shown
     commit_all(repo, "Add newstudy2026")
+    added = (
+        f"1 animal study (newstudy2026 [{NEW_STUDY['ref_key']}]: {NEW_STUDY['species']}, "
+        f"{NEW_STUDY['sepsis_model']}, {NEW_STUDY['organ']})"
+    )
     current_to = default_current_to(Project(repo))
     released = cli(
         repo, "release", "0.2.0", "--date", "2026-12-01", "--note", "One animal study added."
@@ -282,7 +337,7 @@ def test_add_validate_book_changes_release_end_to_end(repo):
         "version": "0.2.0",
         "date": "2026-12-01",
         "evidence_current_to": current_to,
-        "summary": "preclinical_studies: 1 added, 0 removed, 0 changed.",
+        "summary": f"Added {added}. One animal study added.",
         "conclusions_changed": "no",
         "conclusion_note": "One animal study added.",
     }
@@ -294,7 +349,7 @@ def test_add_validate_book_changes_release_end_to_end(repo):
     assert "doi: 10.16352/j.issn.1001-6325.2025.09.1234" in (repo / "CITATION.cff").read_text()
     changelog = (repo / "CHANGELOG.md").read_text()
     assert changelog.index("## [0.2.0] - 2026-12-01") < changelog.index("## [0.1.0] - 2026-11-25")
-    assert "- 1 row in `data/preclinical_studies.csv`: newstudy2026" in changelog
+    assert f"### Added\n\n- {added}\n" in changelog  # as in the summary
     snapshot = json.loads((repo / "releases" / "0.2.0.json").read_text())
     assert snapshot["version"] == "0.2.0" and snapshot["evidence_current_to"] == current_to
     assert snapshot["glued"]["evidence_tables"]["n_preclinical_studies"] == "12"
@@ -319,7 +374,7 @@ def test_add_validate_book_changes_release_end_to_end(repo):
     cli(repo, "add", "preclinical_studies", *set_args(second), check=True)
     cli(repo, "run", check=True)
     shown = cli(repo, "changes", check=True).stdout
-    assert shown.startswith("changes since v0.2.0")
+    assert shown.startswith("changes since release 0.2.0")
     assert "+ secondstudy2026" in shown
     assert "evidence_tables::n_preclinical_studies: '12' -> '13'" in shown
 
