@@ -173,10 +173,13 @@ def add(
 def changes(
     since: Annotated[
         str | None,
-        typer.Option(help="Git revision, release tag vX.Y.Z or version (default: latest tag)."),
+        typer.Option(
+            help="Git revision, release tag vX.Y.Z or version X.Y.Z "
+            "(default: the latest release in data/releases.csv, else HEAD)."
+        ),
     ] = None,
 ) -> None:
-    """Rows added, removed and changed since a revision or release, and changed glued values."""
+    """Rows added, removed and changed since the last release (or --since), and glued values."""
     from livingreview.authoring.changes import changed_evidence, format_changes
 
     typer.echo(format_changes(changed_evidence(find_project(), since)))
@@ -193,13 +196,22 @@ def release(
         str, typer.Option(help="Did a conclusion of the review change? yes or no.")
     ] = "no",
     note: Annotated[str, typer.Option(help="Which conclusion changed, or a note.")] = "",
+    evidence_current_to: Annotated[
+        str | None,
+        typer.Option(
+            help="Date YYYY-MM-DD the evidence is current to (default: the latest search in "
+            "data/surveillance_log.csv, else the current x-evidence-current-to)."
+        ),
+    ] = None,
 ) -> None:
     """Record a version: snapshot, releases.csv, version numbers, CHANGELOG (no commit)."""
     from livingreview.authoring.release import git_commands
     from livingreview.authoring.release import release as record_release
 
     project = find_project()
-    snapshot = record_release(project, version, date, conclusions, note, report=typer.echo)
+    snapshot = record_release(
+        project, version, date, conclusions, note, typer.echo, evidence_current_to
+    )
     typer.echo(
         f"released {version}: wrote {project.rel(snapshot)} and updated data/releases.csv, "
         "data/datapackage.json, CITATION.cff and CHANGELOG.md\nreview the diff, then record it:"

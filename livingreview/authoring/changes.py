@@ -1,7 +1,10 @@
 """``livingreview changes``: what changed in the evidence since a release or revision.
 
 Data tables are compared row by row on their primary key; glued values are compared with the
-release's snapshot (``livingreview.data.releases``).
+release's snapshot (``livingreview.data.releases``). By default the comparison is with the
+latest release recorded in ``data/releases.csv``. The same changes are worded for readers
+(``reader_changes``, ``summarize``): the release's summary on the What's new page and its
+CHANGELOG entry.
 """
 
 from __future__ import annotations
@@ -15,8 +18,32 @@ from livingreview.book.runner import plan
 from livingreview.data import csvio
 from livingreview.data.package import Resource, read_descriptor
 from livingreview.data.project import Project
-from livingreview.data.releases import RELEASE_NAME, RELEASES_TABLE, glued_values, snapshot_path
+from livingreview.data.releases import (
+    RELEASE_NAME,
+    RELEASES_TABLE,
+    glued_values,
+    past_releases,
+    snapshot_path,
+)
 from livingreview.errors import LivingReviewError
+
+# How readers call a row of each table (singular, plural) and the columns that describe it.
+READER_NAMES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "preclinical_studies": ("animal study", "animal studies", ("species", "sepsis_model", "organ")),
+    "clinical_studies": ("clinical study", "clinical studies", ("design", "condition")),
+    "registered_trials": ("registered trial", "registered trials", ("condition", "intervention")),
+    "pooled_effects": (
+        "pooled estimate",
+        "pooled estimates",
+        ("outcome", "subgroup", "measure", "estimate"),
+    ),
+    "mechanisms": ("mechanism", "mechanisms", ("mechanism", "organ")),
+    "errata": ("erratum", "errata", ("location", "corrected")),
+    "surveillance_log": ("search", "searches", ("date", "source")),
+}
+REF_KEY = "ref_key"
+LISTED = 5  # rows named in one sentence before "and N more"
+SHOWN_CHARS = 60  # a cell value in a sentence is cut to this length
 
 
 class ChangesFailed(LivingReviewError):
@@ -24,9 +51,11 @@ class ChangesFailed(LivingReviewError):
 
 
 def default_since(project: Project) -> str:
-    """The latest release tag, or HEAD when no version has been tagged."""
-    tags = git.release_tags(project)
-    return tags[-1] if tags else "HEAD"
+    """The latest release in data/releases.csv that git can find, or HEAD when there is none."""
+    for record in reversed(past_releases(project)):
+        if git.release_commit(project, record["version"]):
+            return record["version"]
+    return "HEAD"
 
 
 @dataclass(frozen=True)
@@ -43,12 +72,19 @@ class TableChanges:
     added: list[tuple[str, ...]] = field(default_factory=list)
     removed: list[tuple[str, ...]] = field(default_factory=list)
     changed: list[RowChange] = field(default_factory=list)
+    rows: dict[tuple[str, ...], dict[str, str]] = field(default_factory=dict)  # as now, or removed
 
     def __bool__(self) -> bool:
         return bool(self.added or self.removed or self.changed)
 
     def counts(self) -> str:
         return f"{len(self.added)} added, {len(self.removed)} removed, {len(self.changed)} changed"
+
+    def label(self, key: tuple[str, ...]) -> str:
+        """An added or removed row's identifier, and its reference key when that differs."""
+        ident = "|".join(key)
+        ref = (self.rows.get(key, {}).get(REF_KEY) or "").strip()
+        return f"{ident} [{ref}]" if ref and ref not in key else ident
 
 
 @dataclass(frozen=True)
@@ -93,6 +129,7 @@ def compare_table(
     result = TableChanges(table, file, key)
     result.added = [k for k in new if k not in old]
     result.removed = [k for k in old if k not in new]
+    result.rows = {k: old[k] for k in result.removed} | new
     for ident in (k for k in new if k in old):
         cells = {
             c: (old[ident].get(c) or "", new[ident].get(c) or "")
@@ -150,8 +187,9 @@ def changed_evidence(project: Project, since: str | None = None) -> EvidenceChan
     """What changed in the data (and, since a release, in the glued values) since ``since``.
 
     ``since`` is a git revision, a release tag ``vX.Y.Z`` or a release version ``X.Y.Z``
-    (default: the latest release tag, else HEAD). Data tables are compared row by row on
-    their primary key; glued values are compared with the release's snapshot.
+    (default: the latest release in data/releases.csv that git can find, else HEAD). Data
+    tables are compared row by row on their primary key; glued values are compared with the
+    release's snapshot.
     """
     since = since or default_since(project)
     release = None
@@ -194,16 +232,17 @@ def _show(value: str | None, width: int = 60) -> str:
 
 def format_changes(changes: EvidenceChanges) -> str:
     """The changes as an author reads them in the terminal."""
-    lines = [f"changes since {changes.since} ({changes.commit[:10]}), working tree:"]
+    since = f"release {changes.release}" if changes.release else changes.since
+    lines = [f"changes since {since} ({changes.commit[:10]}), working tree:"]
     tables = changes.changed_tables
     if not tables:
         lines.append("  data: no row added, removed or changed")
     for table in tables:
         lines.append(f"  {table.file}: {table.counts()} (key: {', '.join(table.key_columns)})")
         for key in table.added:
-            lines.append(f"    + {'|'.join(key)}")
+            lines.append(f"    + {table.label(key)}")
         for key in table.removed:
-            lines.append(f"    - {'|'.join(key)}")
+            lines.append(f"    - {table.label(key)}")
         for row in table.changed:
             lines.append(f"    ~ {'|'.join(row.key)}")
             for column, (old, new) in row.cells.items():
@@ -225,7 +264,64 @@ def format_changes(changes: EvidenceChanges) -> str:
     return "\n".join(lines)
 
 
-def summarize(tables: list[TableChanges]) -> str:
-    """One line for data/releases.csv: rows added, removed and changed per table."""
-    parts = [f"{t.table}: {t.counts()}" for t in tables if t and t.table != RELEASES_TABLE]
-    return "; ".join(parts) + "." if parts else "No change to the evidence tables."
+def _names(table: str) -> tuple[str, str, tuple[str, ...]]:
+    return READER_NAMES.get(table, (f"row of {table}", f"rows of {table}", ()))
+
+
+def _plain(value: str) -> str:
+    value = " ".join(value.split())
+    if not value:
+        return "(blank)"
+    return value if len(value) <= SHOWN_CHARS else value[: SHOWN_CHARS - 1] + "…"
+
+
+def _described(table: TableChanges, key: tuple[str, ...]) -> str:
+    """'kim2026: rat, caecal ligation and puncture, kidney' from the row's describing columns."""
+    row = table.rows.get(key, {})
+    details = [_plain(row[c]) for c in _names(table.table)[2] if (row.get(c) or "").strip()]
+    return table.label(key) + (f": {', '.join(details)}" if details else "")
+
+
+def _rows_phrase(table: TableChanges, keys: list[tuple[str, ...]]) -> str:
+    """'2 animal studies (a: …; b: …)', naming at most LISTED rows."""
+    one, many, _ = _names(table.table)
+    named = "; ".join(_described(table, k) for k in keys[:LISTED])
+    more = f"; and {len(keys) - LISTED} more" if len(keys) > LISTED else ""
+    return f"{len(keys)} {one if len(keys) == 1 else many} ({named}{more})"
+
+
+def reader_changes(tables: list[TableChanges]) -> list[tuple[str, str]]:
+    """The evidence changes worded for readers: (Added|Changed|Removed, phrase), table by table.
+
+    ('Added', '1 animal study (kim2026: rat, caecal ligation and puncture, kidney)');
+    ('Changed', 'pooled estimate sun2020_mortality_overall: estimate 0.29 → 0.31').
+    """
+    out = []
+    for table in (t for t in tables if t and t.table != RELEASES_TABLE):
+        one, many, _ = _names(table.table)
+        if table.added:
+            out.append(("Added", _rows_phrase(table, table.added)))
+        for row in table.changed[:LISTED]:
+            cells = "; ".join(f"{c} {_plain(a)} → {_plain(b)}" for c, (a, b) in row.cells.items())
+            out.append(("Changed", f"{one} {'|'.join(row.key)}: {cells}"))
+        if len(table.changed) > LISTED:
+            rest = len(table.changed) - LISTED
+            out.append(("Changed", f"{rest} more {one if rest == 1 else many}"))
+        if table.removed:
+            out.append(("Removed", _rows_phrase(table, table.removed)))
+    return out
+
+
+NO_CHANGE = "No change to the evidence tables."
+
+
+def summarize(tables: list[TableChanges], note: str = "", empty: str = NO_CHANGE) -> str:
+    """The release's summary for data/releases.csv: what changed in sentences, then the note.
+
+    ``empty`` is the sentence when no evidence row changed.
+    """
+    sentences = [f"{kind} {phrase}." for kind, phrase in reader_changes(tables)] or [empty]
+    note = " ".join(note.split())
+    if note:
+        sentences.append(note if note[-1] in ".!?" else note + ".")
+    return " ".join(sentences)

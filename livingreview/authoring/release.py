@@ -16,7 +16,13 @@ from pathlib import Path
 
 from livingreview.authoring import git
 from livingreview.authoring.add import RowRejected, add_row
-from livingreview.authoring.changes import TableChanges, compare_data, summarize
+from livingreview.authoring.changes import (
+    NO_CHANGE,
+    TableChanges,
+    compare_data,
+    reader_changes,
+    summarize,
+)
 from livingreview.authoring.citation_file import update_citation
 from livingreview.book.manifest import load_manifest
 from livingreview.book.runner import AnalysisFailed, run_analyses
@@ -25,8 +31,10 @@ from livingreview.data.files import write_atomic
 from livingreview.data.package import read_descriptor
 from livingreview.data.project import Project
 from livingreview.data.releases import (
+    CURRENT_TO,
     RELEASES_TABLE,
     SEMVER,
+    last_searched,
     past_releases,
     snapshot_path,
     version_key,
@@ -50,16 +58,17 @@ class ReleaseRefused(LivingReviewError):
         super().__init__(f"release refused: {reason}")
 
 
-def set_package_version(project: Project, version: str) -> None:
+def set_package_version(project: Project, version: str, current_to: str) -> None:
+    """The release's version and evidence date in the Data Package."""
     descriptor = read_descriptor(project)
     descriptor["version"] = version
+    descriptor[CURRENT_TO] = current_to
     write_atomic(project.datapackage, json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n")
 
 
-def _rows_line(file: str, keys: list[tuple[str, ...]], shown: int = 10) -> str:
-    names = ", ".join("|".join(k) for k in keys[:shown])
-    more = f" and {len(keys) - shown} more" if len(keys) > shown else ""
-    return f"{len(keys)} row{'s' if len(keys) != 1 else ''} in `{file}`: {names}{more}"
+def default_current_to(project: Project) -> str:
+    """The latest search in the surveillance log, else the Data Package's evidence date."""
+    return last_searched(project) or read_descriptor(project)[CURRENT_TO]
 
 
 def changelog_entry(
@@ -70,22 +79,19 @@ def changelog_entry(
     conclusions: str,
     note: str,
 ) -> str:
+    """The version's CHANGELOG section: the same phrases as its summary in data/releases.csv."""
     lines = [f"## [{version}] - {released}", ""]
     lines.append(
         f"Evidence current to {current_to}. Conclusions changed: {conclusions}."
         + (f" {note.strip()}" if note.strip() else "")
     )
-    evidence = [t for t in tables if t and t.table != RELEASES_TABLE]
-    sections = {
-        "Added": [_rows_line(t.file, t.added) for t in evidence if t.added],
-        "Changed": [_rows_line(t.file, [c.key for c in t.changed]) for t in evidence if t.changed],
-        "Removed": [_rows_line(t.file, t.removed) for t in evidence if t.removed],
-    }
-    for heading, items in sections.items():
+    changes = reader_changes(tables)
+    for heading in ("Added", "Changed", "Removed"):
+        items = [phrase for kind, phrase in changes if kind == heading]
         if items:
             lines += ["", f"### {heading}", "", *[f"- {item}" for item in items]]
-    if not evidence:
-        lines += ["", "No change to the evidence tables."]
+    if not changes:
+        lines += ["", NO_CHANGE]
     return "\n".join(lines) + "\n"
 
 
@@ -116,13 +122,17 @@ def release(
     conclusions: str = "none",
     note: str = "",
     report: Callable[[str], None] = print,
+    current_to: str | None = None,
 ) -> Path:
     """Record version ``version`` of the book; return the path of its snapshot.
 
-    Refuses (``ReleaseRefused``) on an uncommitted tree, invalid data, a version that is not
-    X.Y.Z or not above the last release. ``conclusions`` is ``yes`` or ``no`` (``none``:
-    no conclusion changed); ``yes`` needs a ``note`` saying which. On any failure every file
-    the release wrote is restored.
+    ``current_to`` is the date the evidence is current to (default: the latest search in the
+    surveillance log, else the Data Package's ``x-evidence-current-to``); it is written to the
+    Data Package and the release's row. Refuses (``ReleaseRefused``) on an uncommitted tree,
+    invalid data, a version that is not X.Y.Z or not above the last release, an evidence date
+    after the release date or before the last release's. ``conclusions`` is ``yes`` or ``no``
+    (``none``: no conclusion changed); ``yes`` needs a ``note`` saying which. On any failure
+    every file the release wrote is restored.
     """
     released = date or Date.today().isoformat()
     if not SEMVER.match(version):
@@ -134,6 +144,13 @@ def release(
         raise ReleaseRefused(f"conclusions must be yes or no, got '{conclusions}'")
     if conclusions == "yes" and not note.strip():
         raise ReleaseRefused("conclusions changed: say which in a note (--note)")
+    current_to = current_to or default_current_to(project)
+    if not dates.is_iso(current_to):
+        raise ReleaseRefused(f"evidence date '{current_to}' is not a date YYYY-MM-DD")
+    if current_to > released:
+        raise ReleaseRefused(
+            f"evidence current to {current_to} is after the release date {released}"
+        )
     previous = past_releases(project)
     if previous:
         last = previous[-1]
@@ -143,6 +160,11 @@ def release(
             )
         if released < last["date"]:
             raise ReleaseRefused(f"date {released} is before the last release ({last['date']})")
+        if current_to < (last.get("evidence_current_to") or ""):
+            raise ReleaseRefused(
+                f"evidence current to {current_to} is before that of the last release "
+                f"{last['version']} ({last['evidence_current_to']})"
+            )
     if snapshot_path(project, version).exists():
         raise ReleaseRefused(f"releases/{version}.json already exists")
     try:
@@ -167,10 +189,13 @@ def release(
 
     base = git.release_commit(project, previous[-1]["version"]) if previous else None
     tables = compare_data(project, base) if base else []
-    summary = summarize(tables) if previous else "First version."
-    if previous and base is None:
-        summary = f"Changes since {previous[-1]['version']} not computed (no tag or record)."
-    current_to = read_descriptor(project)["x-evidence-current-to"]
+    if not previous:
+        summary = summarize([], note, empty="First version.")
+    elif base is None:
+        unknown = f"Changes since {previous[-1]['version']} not computed (no tag or record)."
+        summary = summarize([], note, empty=unknown)
+    else:
+        summary = summarize(tables, note)
 
     touched = [
         project.data_dir / "releases.csv",
@@ -190,7 +215,7 @@ def release(
             "conclusion_note": note.strip(),
         }
         add_row(project, RELEASES_TABLE, record)
-        set_package_version(project, version)
+        set_package_version(project, version, current_to)
         run_analyses(project, runs, report=report)
         path = write_snapshot(project, record, [r.name for r in runs])
         update_citation(project, version, released)

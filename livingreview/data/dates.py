@@ -61,3 +61,11 @@ def to_date(text: str | None, end_of_period: bool = False) -> date | None:
     if len(parts) > 2:
         return date(year, month, parts[2])
     return date(year, month, calendar.monthrange(year, month)[1] if end_of_period else 1)
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus whole months; a day past the end of the month becomes its last day."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

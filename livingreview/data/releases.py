@@ -3,8 +3,10 @@
 A release is a row of ``data/releases.csv`` plus ``releases/<version>.json``, a snapshot of the
 digest of every data file and of every glued value at that version. This module writes and
 reads that format, orders versions, reads glued values from executed notebooks (through
-myst-nb's public ``extract_glue_data``) and words the stamp each chapter carries. Every other
-part of the package, the notebooks and the tests call it.
+myst-nb's public ``extract_glue_data``) and words the stamp each chapter carries: how current
+the evidence is (``x-evidence-current-to`` of the Data Package), when it was last searched (the
+latest date in the surveillance log) and when the next update is due (``x-update-interval-months``
+after the evidence date). Every other part of the package, the notebooks and the tests call it.
 """
 
 from __future__ import annotations
@@ -14,11 +16,15 @@ import json
 import re
 from pathlib import Path
 
-from livingreview.data import csvio
+from livingreview.data import csvio, dates
 from livingreview.data.files import write_atomic
+from livingreview.data.package import read_descriptor
 from livingreview.data.project import Project
 
 RELEASES_TABLE = "releases"
+SURVEILLANCE_LOG = "surveillance_log"  # one row per search run, with its ``date``
+CURRENT_TO = "x-evidence-current-to"
+UPDATE_INTERVAL = "x-update-interval-months"
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 RELEASE_NAME = re.compile(r"^v?((?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*))$")
 TEXT = "text/plain"
@@ -101,16 +107,61 @@ def write_snapshot(project: Project, record: dict[str, str], run_names: list[str
     return path
 
 
-def chapter_stamp(project: Project, inputs: list[str], current_to: str) -> str:
-    """'Evidence current to …; book version …; the data behind this page last changed in …'.
+def surveillance_log(project: Project) -> Path | None:
+    """The surveillance log's file, or None when the Data Package declares none or it is absent."""
+    for resource in read_descriptor(project).get("resources", []):
+        if resource.get("name") == SURVEILLANCE_LOG:
+            path = project.data_dir / resource["path"]
+            return path if path.is_file() else None
+    return None
 
-    A page's data last changed in the earliest release from which the bytes of every data
-    file it uses stayed the same; a difference from the latest release means unreleased edits.
+
+def last_searched(project: Project) -> str | None:
+    """The latest date (YYYY-MM-DD) in the surveillance log, or None when nothing is recorded."""
+    path = surveillance_log(project)
+    if path is None:
+        return None
+    _, rows = csvio.dict_rows(path.read_text(encoding="utf-8"))
+    found = [day for row in rows if dates.is_iso(day := (row.get("date") or "").strip())]
+    return max(found, default=None)
+
+
+def next_update_due(project: Project, current_to: str) -> str | None:
+    """``x-update-interval-months`` after the evidence date, or None when no interval is set."""
+    months = read_descriptor(project).get(UPDATE_INTERVAL)
+    day = dates.parse_iso(current_to)
+    if not isinstance(months, int) or isinstance(months, bool) or months <= 0 or day is None:
+        return None
+    return dates.add_months(day, months).isoformat()
+
+
+def stamp_sources(project: Project) -> list[Path]:
+    """Every file ``chapter_stamp`` reads: a page depends on them so a change re-renders it."""
+    found = [project.datapackage, *sorted(project.releases_dir.glob("*.json"))]
+    log = surveillance_log(project) if project.datapackage.is_file() else None
+    return [p for p in [*found, log] if p is not None and p.is_file()]
+
+
+def chapter_stamp(project: Project, inputs: list[str]) -> str:
+    """'Evidence current to …; last searched …; next update due …. Book version …; …'.
+
+    The evidence date and the update interval come from the Data Package, the last search from
+    the surveillance log ("not recorded" without one). A page's data last changed in the
+    earliest release from which the bytes of every data file it uses stayed the same; a
+    difference from the latest release means unreleased edits.
     """
-    parts = [f"Evidence current to {current_to}"]
+    current_to = read_descriptor(project)[CURRENT_TO]
+    searched = last_searched(project)
+    evidence = [
+        f"Evidence current to {current_to}",
+        f"last searched {searched}" if searched else "last search not recorded",
+    ]
+    if due := next_update_due(project, current_to):
+        evidence.append(f"next update due {due}")
+    parts = []
     releases = snapshots(project)
     if releases:
-        parts.append(f"book version {releases[-1]['version']}")
+        parts.append(f"Book version {releases[-1]['version']}")
     if inputs and releases:
         current = {p: _sha256(project.root / p) for p in inputs}
         if any(releases[-1]["data"].get(p) != digest for p, digest in current.items()):
@@ -125,4 +176,5 @@ def chapter_stamp(project: Project, inputs: list[str], current_to: str) -> str:
                 f"data behind this page last changed in version {since['version']} "
                 f"({since['date']})"
             )
-    return "*" + "; ".join(parts) + ".*"
+    sentences = ["; ".join(evidence) + ".", *(["; ".join(parts) + "."] if parts else [])]
+    return "*" + " ".join(sentences) + "*"

@@ -26,6 +26,7 @@ INTEGER = re.compile(r"^-?\d+$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CITE = re.compile(r"\{cite(?::\w+)?\}`([^`]+)`")
 BIDI_CONTROL = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+REGISTRY_ID = re.compile(r"NCT\d{8}|ChiCTR\d+")
 
 
 # Messages and hints of the rules whose wording is fixed; {name} fields come from ``report``.
@@ -50,6 +51,14 @@ RULES = {
     "line-break": (
         "contains a line break",
         "a new row is one line; put long text in the chapter prose",
+    ),
+    "erratum-unchanged": (
+        "is the value as printed: the erratum corrects nothing",
+        "give the corrected value, or remove the erratum",
+    ),
+    "erratum-registry-id": (
+        "is not the registry_id of any row of data/{table}.csv",
+        "the erratum's correction must be the id the book uses; correct one of the two",
     ),
 }
 
@@ -382,22 +391,23 @@ def _all_cited(checked: Checked) -> list[Problem]:
     ]
 
 
-def _table_rows(checked: Checked, name: str) -> list[tuple[int, dict[str, str]]]:
-    """(line, cells) for each well-formed row of a table whose header is valid."""
+def _table_rows(checked: Checked, name: str) -> tuple[str, list[tuple[int, dict[str, str]]]]:
+    """A validly-headed table's file and its rows as (line, {column: cell}); none if invalid."""
     if name not in checked.tables:
-        return []
-    _, header, rows = checked.tables[name]
-    return [
+        return "", []
+    resource, header, rows = checked.tables[name]
+    lines = [
         (line, dict(zip(header, row, strict=True)))
         for line, row in enumerate(rows, start=2)
         if len(row) == len(header)
     ]
+    return f"data/{resource.path}", lines
 
 
 @cross_file_check("screening-search-in-log")
 def _screening_search_logged(checked: Checked) -> list[Problem]:
     """Every screened record names a search that the surveillance log holds."""
-    logged = {cells["search_id"] for _, cells in _table_rows(checked, "surveillance_log")}
+    logged = {cells["search_id"] for _, cells in _table_rows(checked, "surveillance_log")[1]}
     if "surveillance_log" not in checked.tables:
         return []
     return [
@@ -410,7 +420,7 @@ def _screening_search_logged(checked: Checked) -> list[Problem]:
             "names a search that is not in data/surveillance_log.csv",
             "add the search to the surveillance log or fix the id",
         )
-        for line, cells in _table_rows(checked, "screening")
+        for line, cells in _table_rows(checked, "screening")[1]
         if cells["search_id"].strip() and cells["search_id"] not in logged
     ]
 
@@ -419,7 +429,7 @@ def _screening_search_logged(checked: Checked) -> list[Problem]:
 def _exclusion_reason(checked: Checked) -> list[Problem]:
     """An excluded record gives a reason; a record not excluded gives none."""
     out = []
-    for line, cells in _table_rows(checked, "screening"):
+    for line, cells in _table_rows(checked, "screening")[1]:
         excluded = cells["decision"] == "excluded"
         reason = cells["exclusion_reason"].strip()
         if excluded and not reason:
@@ -455,10 +465,10 @@ def _new_records_match_screening(checked: Checked) -> list[Problem]:
     if "screening" not in checked.tables:
         return []
     found: dict[str, int] = {}
-    for _, cells in _table_rows(checked, "screening"):
+    for _, cells in _table_rows(checked, "screening")[1]:
         found[cells["search_id"]] = found.get(cells["search_id"], 0) + 1
     out = []
-    for line, cells in _table_rows(checked, "surveillance_log"):
+    for line, cells in _table_rows(checked, "surveillance_log")[1]:
         stated = cells["new_records"].strip()
         if not INTEGER.match(stated):
             continue  # empty (the baseline) or reported by the cell checks
@@ -474,6 +484,36 @@ def _new_records_match_screening(checked: Checked) -> list[Problem]:
                     "data/screening.csv that name this search",
                     "count the screened records found by this search",
                 )
+            )
+    return out
+
+
+@cross_file_check("errata-correct-something")
+def _errata_correct_something(checked: Checked) -> list[Problem]:
+    file, errata = _table_rows(checked, "errata")
+    return [
+        report(file, line, "corrected", row["corrected"], "erratum-unchanged")
+        for line, row in errata
+        if row["corrected"].strip() and row["corrected"].strip() == row["printed"].strip()
+    ]
+
+
+@cross_file_check("errata-registry-ids-exist")
+def _errata_registry_ids(checked: Checked) -> list[Problem]:
+    """A corrected registry id in an erratum on the trials table is one of its registry_ids."""
+    table = "registered_trials"
+    if table not in checked.tables:
+        return []  # the trials table's own problem is reported already
+    file, errata = _table_rows(checked, "errata")
+    _, trials = _table_rows(checked, table)
+    known = {row["registry_id"].strip() for _, row in trials}
+    out = []
+    for line, row in errata:
+        affects = {a.removesuffix(".csv") for a in split_list(row["affects"])}
+        corrected = row["corrected"].strip()
+        if table in affects and REGISTRY_ID.fullmatch(corrected) and corrected not in known:
+            out.append(
+                report(file, line, "corrected", corrected, "erratum-registry-id", table=table)
             )
     return out
 

@@ -7,17 +7,26 @@ import io
 import json
 import re
 import subprocess
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import cli, copy_repo
 
+from livingreview.authoring import release as release_module
 from livingreview.authoring.add import RowRejected, add_row
-from livingreview.authoring.changes import changed_evidence, format_changes
-from livingreview.authoring.release import ReleaseRefused, release
+from livingreview.authoring.changes import (
+    changed_evidence,
+    default_since,
+    format_changes,
+    summarize,
+)
+from livingreview.authoring.release import ReleaseRefused, default_current_to, release
 from livingreview.data.identity import identity
+from livingreview.data.package import evidence_current_to, read_descriptor
 from livingreview.data.project import Project
+from livingreview.data.releases import past_releases
 from livingreview.data.validate import validate_project
 
 STUDIES = Path("data") / "preclinical_studies.csv"
@@ -181,8 +190,9 @@ def test_changes_reports_an_added_and_a_changed_row(repo):
     old = replace_cell(repo / STUDIES, "dossantos2022", "organ", "lung and kidney")
     assert old == "lung"
 
-    changes = changed_evidence(Project(repo))  # no release tag yet: since HEAD
-    assert changes.since == "HEAD"
+    changes = changed_evidence(Project(repo))  # no tag: the commit that recorded the release
+    assert changes.since == changes.release == past_releases(Project(repo))[-1]["version"]
+    assert changes.commit == git(repo, "rev-parse", "HEAD").strip()
     (table,) = changes.changed_tables
     assert table.file == "data/preclinical_studies.csv"
     assert table.added == [("newstudy2026",)]
@@ -194,7 +204,8 @@ def test_changes_reports_an_added_and_a_changed_row(repo):
     assert "data/preclinical_studies.csv: 1 added, 0 removed, 1 changed" in text
 
     shown = cli(repo, "changes", check=True).stdout
-    assert "+ newstudy2026" in shown
+    assert shown.startswith(f"changes since release {changes.release} ")
+    assert f"+ newstudy2026 [{NEW_STUDY['ref_key']}]" in shown  # id and reference key
     assert "~ dossantos2022" in shown and "organ: 'lung' -> 'lung and kidney'" in shown
 
     # the initial release is found by the commit that recorded it
@@ -207,6 +218,50 @@ def test_changes_reports_an_added_and_a_changed_row(repo):
 
     bad = cli(repo, "changes", "--since", "no-such-ref")
     assert bad.returncode == 1 and "not a git revision" in bad.stderr
+
+
+def test_changes_are_worded_for_readers_by_row_label_and_cell(repo):
+    effects = data_rows(repo / "data" / "pooled_effects.csv")
+    effect = effects[0]
+    estimate = f"{float(effect['estimate']) + 0.02:.2f}"
+    replace_cell(repo / "data" / "pooled_effects.csv", effect["effect_id"], "estimate", estimate)
+    clinical = repo / "data" / "clinical_studies.csv"
+    lines = clinical.read_text(encoding="utf-8").splitlines(keepends=True)
+    clinical.write_text("".join(lines[:-1]), encoding="utf-8")  # the last study removed
+    removed = list(csv.DictReader(io.StringIO("".join([lines[0], lines[-1]]))))[0]
+    label = removed["study_id"] + (
+        f" [{removed['ref_key']}]" if removed["ref_key"] != removed["study_id"] else ""
+    )
+
+    changes = changed_evidence(Project(repo))  # default: the latest release
+    summary = summarize(changes.tables, "Estimate corrected")
+    changed = (
+        f"Changed pooled estimate {effect['effect_id']}: estimate {effect['estimate']} → "
+        f"{estimate}."
+    )
+    assert summary.startswith(f"{changed} Removed 1 clinical study ({label}: ")
+    assert summary.endswith("). Estimate corrected.")
+    shown = format_changes(changes)
+    assert f"    ~ {effect['effect_id']}" in shown
+    assert f"estimate: {effect['estimate']!r} -> {estimate!r}" in shown
+    assert f"    - {label}" in shown
+
+
+def test_changes_compare_with_the_latest_release_git_can_find(repo):
+    project = Project(repo)
+    recorded = past_releases(project)[-1]["version"]
+    assert default_since(project) == recorded
+    major, minor, _ = recorded.split(".")
+    newer = f"{major}.{int(minor) + 5}.0"
+    path = repo / "data" / "releases.csv"
+    last = data_rows(path)[-1]
+    add_row(project, "releases", last | {"version": newer, "summary": "Test."})
+    assert default_since(project) == recorded  # the new row is not committed yet
+    commit_all(repo, f"Release {newer}")
+    assert default_since(project) == newer
+    assert changed_evidence(project).commit == git(repo, "rev-parse", "HEAD").strip()
+    path.write_text(path.read_text(encoding="utf-8").splitlines(keepends=True)[0])
+    assert default_since(project) == "HEAD"  # no release recorded
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,6 +321,11 @@ def test_add_validate_book_changes_release_end_to_end(repo):
     assert "data/preclinical_studies.csv: 1 added, 0 removed, 0 changed" in shown
     assert "+ newstudy2026" in shown
     commit_all(repo, "Add newstudy2026")
+    added = (
+        f"1 animal study (newstudy2026 [{NEW_STUDY['ref_key']}]: {NEW_STUDY['species']}, "
+        f"{NEW_STUDY['sepsis_model']}, {NEW_STUDY['organ']})"
+    )
+    current_to = default_current_to(Project(repo))
     released = cli(
         repo, "release", "0.2.0", "--date", "2026-12-01", "--note", "One animal study added."
     )
@@ -277,8 +337,8 @@ def test_add_validate_book_changes_release_end_to_end(repo):
     assert record == {
         "version": "0.2.0",
         "date": "2026-12-01",
-        "evidence_current_to": "2025-07-09",
-        "summary": "preclinical_studies: 1 added, 0 removed, 0 changed.",
+        "evidence_current_to": current_to,
+        "summary": f"Added {added}. One animal study added.",
         "conclusions_changed": "no",
         "conclusion_note": "One animal study added.",
     }
@@ -290,9 +350,9 @@ def test_add_validate_book_changes_release_end_to_end(repo):
     assert citation["references"][0]["doi"] == identity(Project(repo)).source.doi
     changelog = (repo / "CHANGELOG.md").read_text()
     assert changelog.index("## [0.2.0] - 2026-12-01") < changelog.index("## [0.1.0] - 2026-11-25")
-    assert "- 1 row in `data/preclinical_studies.csv`: newstudy2026" in changelog
+    assert f"### Added\n\n- {added}\n" in changelog  # as in the summary
     snapshot = json.loads((repo / "releases" / "0.2.0.json").read_text())
-    assert snapshot["version"] == "0.2.0" and snapshot["evidence_current_to"] == "2025-07-09"
+    assert snapshot["version"] == "0.2.0" and snapshot["evidence_current_to"] == current_to
     assert snapshot["glued"]["evidence_tables"]["n_preclinical_studies"] == "12"
     assert snapshot["glued"]["whats_new"]["latest_version"] == "0.2.0"
     assert set(snapshot["data"]) >= {"data/preclinical_studies.csv", "data/releases.csv"}
@@ -315,7 +375,7 @@ def test_add_validate_book_changes_release_end_to_end(repo):
     cli(repo, "add", "preclinical_studies", *set_args(second), check=True)
     cli(repo, "run", check=True)
     shown = cli(repo, "changes", check=True).stdout
-    assert shown.startswith("changes since v0.2.0")
+    assert shown.startswith("changes since release 0.2.0")
     assert "+ secondstudy2026" in shown
     assert "evidence_tables::n_preclinical_studies: '12' -> '13'" in shown
 
@@ -323,3 +383,94 @@ def test_add_validate_book_changes_release_end_to_end(repo):
     commit_all(repo, "Add secondstudy2026")
     refused = cli(repo, "release", "0.1.5")
     assert refused.returncode == 1 and "not greater than the last release 0.2.0" in refused.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# the date the evidence is current to
+
+
+def day(text: str, plus: int = 0) -> str:
+    return (date.fromisoformat(text) + timedelta(days=plus)).isoformat()
+
+
+def next_version(root: Path) -> str:
+    major, minor, _ = past_releases(Project(root))[-1]["version"].split(".")
+    return f"{major}.{int(minor) + 1}.0"
+
+
+LOG_FIELDS = ["search_id", "date", "source", "query", "hits", "new_records", "notes"]
+
+
+def log_searches(root: Path, days: list[str]) -> None:
+    """Append searches on ``days`` to the surveillance log, declaring the log if it is not."""
+    descriptor = json.loads((root / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    resource = next((r for r in descriptor["resources"] if r["name"] == "surveillance_log"), None)
+    if resource is None:
+        fields = [{"name": n, "type": "string", "description": n} for n in LOG_FIELDS]
+        resource = {"name": "surveillance_log", "path": "surveillance_log.csv"}
+        resource["schema"] = {"fields": fields, "primaryKey": ["search_id"]}
+        descriptor["resources"].append(resource)
+        (root / "data" / "datapackage.json").write_text(json.dumps(descriptor, indent=2) + "\n")
+        (root / "data" / resource["path"]).write_text(",".join(LOG_FIELDS) + "\n")
+    path = root / "data" / resource["path"]
+    taken = {r["search_id"] for r in data_rows(path)}
+    ids = (f"S{n:03d}" for n in range(1000) if f"S{n:03d}" not in taken)
+    for searched in days:
+        row = {"search_id": next(ids), "date": searched, "source": "PubMed", "query": "MSC sepsis"}
+        add_row(Project(root), "surveillance_log", row | {"hits": "0", "new_records": "0"})
+
+
+@pytest.fixture
+def quick_release(monkeypatch):
+    """Releases that skip executing the analyses (the end-to-end test above runs them)."""
+    monkeypatch.setattr(release_module, "run_analyses", lambda *args, **kwargs: None)
+
+
+def test_release_records_the_latest_search_as_the_evidence_date(repo, quick_release):
+    project = Project(repo)
+    last = past_releases(project)[-1]
+    searches = [day(last["evidence_current_to"], 40), day(last["evidence_current_to"], 10)]
+    released = max(last["date"], searches[0])
+    log_searches(repo, searches)
+    commit_all(repo, "Two searches")
+    assert default_current_to(project) == searches[0]
+
+    release(project, next_version(repo), released, report=lambda _: None)
+    assert evidence_current_to(project) == searches[0]
+    assert data_rows(repo / "data" / "releases.csv")[-1]["evidence_current_to"] == searches[0]
+    assert f"Evidence current to {searches[0]}." in (repo / "CHANGELOG.md").read_text()
+
+
+def test_release_records_the_evidence_date_given(repo, quick_release):
+    project = Project(repo)
+    last = past_releases(project)[-1]
+    current_to = day(last["evidence_current_to"], 1)
+    released = day(max(last["date"], current_to), 1)
+    descriptor, version = read_descriptor(project), next_version(repo)
+    release(project, version, released, report=lambda _: None, current_to=current_to)
+    assert data_rows(repo / "data" / "releases.csv")[-1]["evidence_current_to"] == current_to
+    # only the version and the evidence date of the Data Package change
+    expected = descriptor | {"version": version, "x-evidence-current-to": current_to}
+    assert read_descriptor(project) == expected
+
+
+def test_release_refuses_an_evidence_date_after_it_or_before_the_last_release_s(repo):
+    project = Project(repo)
+    before = release_files(repo)
+    last = past_releases(project)[-1]
+    released = day(last["date"], 7)
+    version = next_version(repo)
+    for current_to, reason in [
+        (day(released, 1), f"is after the release date {released}"),
+        (day(last["evidence_current_to"], -1), "is before that of the last release"),
+        ("2026-02-30", "is not a date YYYY-MM-DD"),
+    ]:
+        with pytest.raises(ReleaseRefused, match=reason):
+            release(project, version, released, current_to=current_to)
+    refused = cli(
+        repo, "release", version, "--date", released, "--evidence-current-to", day(released, 1)
+    )
+    assert refused.returncode == 1
+    assert f"release refused: evidence current to {day(released, 1)} is after" in refused.stderr
+    assert release_files(repo) == before
+    assert git(repo, "status", "--porcelain") == ""

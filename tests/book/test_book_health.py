@@ -14,7 +14,7 @@ from conftest import REPO, cli, copy_repo
 from livingreview.book.manifest import load_manifest
 from livingreview.data.package import evidence_current_to
 from livingreview.data.project import Project
-from livingreview.data.releases import past_releases
+from livingreview.data.releases import last_searched, next_update_due, past_releases
 
 SKELETON = ("## Overview", "## Prerequisites", "## Content", "## Summary", "## Resources")
 
@@ -159,13 +159,21 @@ def test_about_page_shows_bibtex_for_the_book_and_each_chapter(built_book):
     assert f"Version {citation['version']}" in about
 
 
-def test_every_review_chapter_shows_its_evidence_date_and_version(built_book):
+def test_every_review_chapter_shows_its_evidence_date_search_next_update_and_version(built_book):
     project = Project(built_book)
     current_to = evidence_current_to(project)
+    searched = last_searched(project)
+    due = next_update_due(project, current_to)
+    assert due and due > current_to  # the book sets an update interval
     version = past_releases(project)[-1]["version"]
+    evidence = (
+        f"Evidence current to {current_to}; "
+        + (f"last searched {searched}" if searched else "last search not recorded")
+        + f"; next update due {due}. Book version {version}"
+    )
     for docname in project.review_chapters():
         text = (built_book / "_build" / "html" / f"{docname}.html").read_text(encoding="utf-8")
-        assert f"Evidence current to {current_to}; book version {version}" in text, docname
+        assert evidence in text, docname
 
 
 def test_every_glued_chart_carries_a_static_svg_for_print(built_book):

@@ -7,13 +7,30 @@ import pytest
 from livingreview.data import releases
 from livingreview.data.project import Project
 
+LOG = "search_id,date,source,query,hits,new_records,notes\n"
+
+
+def write_descriptor(project: Project, **fields) -> None:
+    descriptor = {"name": "tiny", "resources": []} | fields
+    project.datapackage.write_text(json.dumps(descriptor))
+
 
 @pytest.fixture
 def project(tmp_path) -> Project:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "a.csv").write_text("x\n1\n")
     (tmp_path / "data" / "b.csv").write_text("y\n2\n")
-    return Project(tmp_path)
+    project = Project(tmp_path)
+    write_descriptor(project, **{"x-evidence-current-to": "2026-05-31"})
+    return project
+
+
+def with_log(project: Project, rows: str) -> None:
+    """Declare a surveillance log in the Data Package and write its rows."""
+    descriptor = json.loads(project.datapackage.read_text())
+    descriptor["resources"].append({"name": "surveillance_log", "path": "log.csv"})
+    project.datapackage.write_text(json.dumps(descriptor))
+    (project.data_dir / "log.csv").write_text(LOG + rows)
 
 
 def snapshot(project: Project, version: str, date: str) -> None:
@@ -32,19 +49,59 @@ def test_stamp_names_the_release_since_which_a_page_s_data_is_unchanged(project)
     snapshot(project, "0.1.0", "2026-01-01")
     (project.data_dir / "b.csv").write_text("y\n3\n")
     snapshot(project, "0.2.0", "2026-06-01")
-    stamp = releases.chapter_stamp(project, ["data/a.csv"], "2026-05-31")
+    stamp = releases.chapter_stamp(project, ["data/a.csv"])
     assert stamp == (
-        "*Evidence current to 2026-05-31; book version 0.2.0; data behind this page last "
-        "changed in version 0.1.0 (2026-01-01).*"
+        "*Evidence current to 2026-05-31; last search not recorded. Book version 0.2.0; data "
+        "behind this page last changed in version 0.1.0 (2026-01-01).*"
     )
-    assert "last changed in version 0.2.0" in releases.chapter_stamp(project, ["data/b.csv"], "x")
+    assert "last changed in version 0.2.0" in releases.chapter_stamp(project, ["data/b.csv"])
 
 
 def test_stamp_says_when_the_data_changed_after_the_latest_release(project):
     snapshot(project, "0.1.0", "2026-01-01")
     (project.data_dir / "a.csv").write_text("x\n9\n")
-    stamp = releases.chapter_stamp(project, ["data/a.csv"], "2026-01-01")
+    stamp = releases.chapter_stamp(project, ["data/a.csv"])
     assert "changed after the latest release" in stamp
+
+
+def test_stamp_says_when_the_evidence_was_last_searched_and_the_next_update_is_due(project):
+    write_descriptor(
+        project, **{"x-evidence-current-to": "2026-08-31", "x-update-interval-months": 6}
+    )
+    with_log(project, "S001,2026-09-02,PubMed,q,3,0,\nS002,2026-10-15,PubMed,q,1,0,\n")
+    snapshot(project, "0.1.0", "2026-09-01")
+    assert releases.chapter_stamp(project, ["data/a.csv"]) == (
+        "*Evidence current to 2026-08-31; last searched 2026-10-15; next update due 2027-02-28. "
+        "Book version 0.1.0; data behind this page last changed in version 0.1.0 (2026-09-01).*"
+    )
+    # every file the stamp reads is a dependency of the page
+    assert releases.stamp_sources(project) == [
+        project.datapackage,
+        releases.snapshot_path(project, "0.1.0"),
+        project.data_dir / "log.csv",
+    ]
+
+
+def test_last_searched_is_the_latest_date_of_the_log_in_any_row_order(project):
+    assert releases.last_searched(project) is None  # no log declared
+    with_log(project, "S002,2026-10-15,PubMed,q,,,\nS003,2026-02-01,PubMed,q,,,\n")
+    assert releases.last_searched(project) == "2026-10-15"
+    (project.data_dir / "log.csv").unlink()
+    assert releases.last_searched(project) is None  # declared but absent
+    assert "last search not recorded" in releases.chapter_stamp(project, [])
+
+
+@pytest.mark.parametrize(
+    ("months", "due"),
+    [(12, "2027-05-31"), (6, "2026-11-30"), (1, "2026-06-30"), (0, None), ("6", None)],
+)
+def test_next_update_is_due_the_interval_after_the_evidence_date(project, months, due):
+    write_descriptor(
+        project, **{"x-evidence-current-to": "2026-05-31", "x-update-interval-months": months}
+    )
+    assert releases.next_update_due(project, "2026-05-31") == due
+    assert (f"next update due {due}" in releases.chapter_stamp(project, [])) == (due is not None)
+    assert ("next update due" in releases.chapter_stamp(project, [])) == (due is not None)
 
 
 def test_past_releases_come_oldest_first(project):

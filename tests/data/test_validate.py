@@ -13,7 +13,7 @@ from conftest import REPO, cli, copy_repo
 
 from livingreview.data.package import resources
 from livingreview.data.project import Project
-from livingreview.data.validate import validate_project
+from livingreview.data.validate import REGISTRY_ID, RULES, validate_project
 
 
 def test_the_books_data_is_valid():
@@ -230,3 +230,58 @@ def test_a_new_screened_record_must_be_counted_in_the_log(tmp_path):
     line = next(i for i, r in enumerate(log, start=2) if r["search_id"] == search)
     set_cell(SL, line, "new_records", str(int(log[line - 2]["new_records"]) + 1))(data)
     assert validate_project(Project(root)) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Errata are checked against the data they correct. Rows are found in the data, not by number.
+
+
+def _rows(root: Path, table: str) -> list[dict[str, str]]:
+    text = (root / "data" / f"{table}.csv").read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def _validate_unchanged(root: Path) -> list:
+    before = {p: p.read_bytes() for p in (root / "data").rglob("*") if p.is_file()}
+    problems = validate_project(Project(root))
+    assert {p: p.read_bytes() for p in (root / "data").rglob("*") if p.is_file()} == before
+    return problems
+
+
+def test_an_erratum_whose_correction_is_the_printed_value_is_an_error(tmp_path):
+    root = copy_repo(tmp_path / "repo")
+    errata = _rows(root, "errata")
+    line, erratum = 2, errata[0]
+    set_cell("errata", line, "corrected", erratum["printed"])(root / "data")
+    problems = _validate_unchanged(root)
+    assert [(p.file, p.row, p.column, p.value, p.rule) for p in problems] == [
+        ("data/errata.csv", line, "corrected", erratum["printed"], "erratum-unchanged")
+    ]
+    assert problems[0].message == RULES["erratum-unchanged"][0]
+
+
+def test_a_corrected_registry_id_must_be_a_trial_of_the_trials_table(tmp_path):
+    root = copy_repo(tmp_path / "repo")
+    errata = _rows(root, "errata")
+    known = {r["registry_id"] for r in _rows(root, "registered_trials")}
+    line, erratum = next(
+        (n, r)
+        for n, r in enumerate(errata, start=2)
+        if "registered_trials" in r["affects"] and REGISTRY_ID.fullmatch(r["corrected"])
+    )
+    assert erratum["corrected"] in known  # the books' own erratum passes this check
+    unknown = next(f"NCT{n:08d}" for n in range(10**8) if f"NCT{n:08d}" not in known)
+    set_cell("errata", line, "corrected", unknown)(root / "data")
+    problems = _validate_unchanged(root)
+    assert [(p.file, p.row, p.column, p.value, p.rule) for p in problems] == [
+        ("data/errata.csv", line, "corrected", unknown, "erratum-registry-id")
+    ]
+    assert "data/registered_trials.csv" in problems[0].message
+
+
+def test_a_registry_id_correction_on_another_table_is_not_checked_against_trials(tmp_path):
+    root = copy_repo(tmp_path / "repo")
+    errata = _rows(root, "errata")
+    line = next(n for n, r in enumerate(errata, start=2) if "registered_trials" not in r["affects"])
+    set_cell("errata", line, "corrected", "ChiCTR1")(root / "data")
+    assert [p.rule for p in _validate_unchanged(root)] == []

@@ -2,7 +2,9 @@
 
 Sphinx re-reads a page only when its own file changes; a chapter that pastes glue from a
 notebook is made to depend on it, so a re-run analysis refreshes the chapters that quote it.
-The stamp's wording and the release record it reads belong to ``livingreview.data.releases``.
+The stamp's wording and the files it reads belong to ``livingreview.data.releases``; a review
+chapter depends on each of those files (``stamp_sources``), so a new release, evidence date or
+search re-renders it.
 """
 
 from __future__ import annotations
@@ -11,9 +13,8 @@ import re
 from pathlib import Path
 
 from livingreview.book.sphinx.manifest import manifest_runs
-from livingreview.data.package import evidence_current_to
 from livingreview.data.project import Project
-from livingreview.data.releases import chapter_stamp
+from livingreview.data.releases import chapter_stamp, stamp_sources
 
 GLUE_SOURCE = re.compile(r"([\w./-]+\.ipynb)::")
 
@@ -33,11 +34,9 @@ def note_glue_sources(app, docname: str, source: list[str]) -> None:
             inputs.update(run.get("inputs", []))
     project = Project(srcdir)
     if docname in project.review_chapters():
-        stamp = chapter_stamp(project, sorted(inputs), evidence_current_to(project))
-        source[0] = _with_stamp(source[0], stamp)
-        for name in ("data/releases.csv", "data/datapackage.json"):
-            if (srcdir / name).is_file():
-                env.note_dependency(str(srcdir / name))
+        source[0] = _with_stamp(source[0], chapter_stamp(project, sorted(inputs)))
+        for path in stamp_sources(project):
+            env.note_dependency(str(path))
 
 
 def _with_stamp(text: str, stamp: str) -> str:
