@@ -26,7 +26,7 @@ from livingreview.authoring.release import ReleaseRefused, default_current_to, r
 from livingreview.data.identity import identity
 from livingreview.data.package import evidence_current_to, read_descriptor
 from livingreview.data.project import Project
-from livingreview.data.releases import past_releases
+from livingreview.data.releases import last_searched, past_releases
 from livingreview.data.validate import validate_project
 
 STUDIES = Path("data") / "preclinical_studies.csv"
@@ -429,7 +429,8 @@ def quick_release(monkeypatch):
 def test_release_records_the_latest_search_as_the_evidence_date(repo, quick_release):
     project = Project(repo)
     last = past_releases(project)[-1]
-    searches = [day(last["evidence_current_to"], 40), day(last["evidence_current_to"], 10)]
+    latest = max(last["evidence_current_to"], last_searched(project) or "")
+    searches = [day(latest, 40), day(latest, 10)]
     released = max(last["date"], searches[0])
     log_searches(repo, searches)
     commit_all(repo, "Two searches")

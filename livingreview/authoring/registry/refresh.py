@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from livingreview.authoring.registry.client import (
@@ -62,6 +63,9 @@ SKIPPED_REGISTRIES = {"ChiCTR": "ChiCTR has no public API; check the record by h
 # The registry columns the refresh owns; every other column belongs to the authors.
 OWNED = ("status_registry", "start_registry", "end_registry", "last_update_registry", "enrollment")
 VERIFIED = "registry_verified"
+# Written with every check: where the record was read and when.
+PROVENANCE = ("record_url", "checked")
+RECORD_PAGE = "https://clinicaltrials.gov/study/{nct_id}"
 
 
 class RefreshError(LivingReviewError):
@@ -117,7 +121,9 @@ def _resource(project: Project) -> Resource:
     return resources(project)[RESOURCE]
 
 
-def _compare(cells: dict[str, str], rec: RegistryRecord) -> tuple[list[Change], list[str]]:
+def _compare(
+    cells: dict[str, str], rec: RegistryRecord, today: str
+) -> tuple[list[Change], list[str]]:
     proposed: dict[str, tuple[str | None, str]] = {
         "status_registry": (rec.overall_status, "status"),
         "start_registry": (rec.start, "start date"),
@@ -146,6 +152,11 @@ def _compare(cells: dict[str, str], rec: RegistryRecord) -> tuple[list[Change], 
             changes.append(Change(column, old, new))
     if complete and cells[VERIFIED].strip().lower() != "true":
         changes.append(Change(VERIFIED, cells[VERIFIED], "true"))
+    if complete:
+        page = RECORD_PAGE.format(nct_id=rec.nct_id)
+        for column, new in (("record_url", page), ("checked", today)):
+            if cells[column] != new:
+                changes.append(Change(column, cells[column], new))
     elif not complete:
         notes.append(f"{VERIFIED} not set: the registry record lacks a value the file has")
     for column, value in (("sponsor", rec.sponsor), ("phase", rec.phase)):
@@ -181,7 +192,9 @@ def _read(path: Path) -> csvio.Records:
         raise RefreshError(str(exc)) from exc
 
 
-def plan_refresh(project: Project, fetch: Callable[[str], dict] = fetch_study) -> RefreshReport:
+def plan_refresh(
+    project: Project, fetch: Callable[[str], dict] = fetch_study, today: str | None = None
+) -> RefreshReport:
     """Compare every ClinicalTrials.gov row with its registry record. Writes nothing.
 
     A trial whose record cannot be fetched or parsed gets an ``error`` and no changes. If the
@@ -225,7 +238,7 @@ def plan_refresh(project: Project, fetch: Callable[[str], dict] = fetch_study) -
         except RegistryResponseError as exc:
             trials.append(TrialRefresh(rid, row_number, error=str(exc)))
             continue
-        changes, notes = _compare(cells, rec)
+        changes, notes = _compare(cells, rec, today or date.today().isoformat())
         trials.append(TrialRefresh(rid, row_number, tuple(changes), tuple(notes), record=rec))
     # a trial whose new values would break validation keeps its old values
     before = {
@@ -272,7 +285,7 @@ def apply_refresh(project: Project, report: RefreshReport) -> list[str]:
     expected = [f.name for f in resource.fields]
     if table.header != expected:
         raise RefreshError(f"data/{resource.path}: header does not match the schema; validate")
-    owned = {*OWNED, VERIFIED}
+    owned = {*OWNED, VERIFIED, *PROVENANCE}
     for trial in changed:
         position = trial.row - 2
         if not 0 <= position < len(table.rows):
