@@ -30,6 +30,7 @@ def preclinical_table(project: Project | None = None) -> pd.DataFrame:
             "timing": "Timing",
             "organ": "Organ",
             "main_finding": "Main finding",
+            "risk_of_bias": "Risk of bias",
         },
     )
 
@@ -53,6 +54,7 @@ def clinical_table(project: Project | None = None) -> pd.DataFrame:
             "route": "Route",
             "safety_finding": "Safety",
             "efficacy_finding": "Efficacy",
+            "risk_of_bias": "Risk of bias",
         },
     )
 
@@ -191,7 +193,11 @@ MAP_DIMENSIONS = ("cell_source", "organ", "product", "species", "kind", "route",
 
 
 def studies_for_map(project: Project | None = None) -> pd.DataFrame:
-    """Animal and clinical studies in one frame with the dimensions an evidence map can use."""
+    """Animal and clinical studies in one frame, by the controlled categories of the data.
+
+    The map counts grouped categories (``*_group`` columns), so studies worded differently
+    by their sources land in the same cell and a new study lands in an existing one.
+    """
     pre = load_table("preclinical_studies", project)
     clin = load_table("clinical_studies", project)
     frames = [
@@ -199,11 +205,11 @@ def studies_for_map(project: Project | None = None) -> pd.DataFrame:
             {
                 "study": pre["study_id"],
                 "kind": "animal",
-                "species": pre["species"],
-                "cell_source": pre["cell_source"],
-                "organ": pre["organ"],
+                "species": pre["species_group"],
+                "cell_source": pre["cell_source_group"],
+                "organ": pre["organ_group"],
                 "product": pre["product"],
-                "route": pre["route"],
+                "route": pre["route_group"],
                 "year": pre["year"].astype("string"),
             }
         ),
@@ -212,15 +218,28 @@ def studies_for_map(project: Project | None = None) -> pd.DataFrame:
                 "study": clin["study_id"],
                 "kind": "clinical",
                 "species": "human",
-                "cell_source": clin["cell_source"],
-                "organ": clin["condition"],
+                "cell_source": clin["cell_source_group"],
+                "organ": clin["organ_group"],
                 "product": clin["product"],
-                "route": clin["route"],
+                "route": clin["route_group"],
                 "year": clin["year"].astype("string"),
             }
         ),
     ]
     return pd.concat(frames, ignore_index=True).astype("string").fillna("not reported")
+
+
+def map_summary(studies: pd.DataFrame, cells: pd.DataFrame, rows: str, columns: str) -> str:
+    """Sentences under the map, computed from it: where evidence gathers, how much is empty."""
+    possible = studies[rows].nunique() * studies[columns].nunique()
+    top = cells.sort_values(["n", rows, columns], ascending=[False, True, True]).iloc[0]
+    single = int((cells["n"] == 1).sum())
+    return (
+        f"The {len(studies)} studies fill {len(cells)} of the {possible} possible cells; "
+        f"{possible - len(cells)} are empty. The fullest cell is {top[rows]} × {top[columns]} "
+        f"with {int(top['n'])} {'study' if top['n'] == 1 else 'studies'}; "
+        f"{single} {'cell holds' if single == 1 else 'cells hold'} a single study."
+    )
 
 
 def evidence_map_cells(studies: pd.DataFrame, rows: str, columns: str) -> pd.DataFrame:

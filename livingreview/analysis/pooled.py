@@ -68,6 +68,7 @@ def table(effects: pd.DataFrame) -> pd.DataFrame:
             "Studies": effects["n_studies"],
             "Animals": effects["n_animals"].map(lambda n: "" if pd.isna(n) else f"{int(n):,}"),
             "Model": effects["model"],
+            "Risk of bias (as judged by the meta-analysis)": effects["risk_of_bias"],
             "Reported in": effects["reported_in"],
         }
     )

@@ -23,6 +23,7 @@ from livingreview.authoring.changes import (
     summarize,
 )
 from livingreview.authoring.release import ReleaseRefused, default_current_to, release
+from livingreview.data import csvio
 from livingreview.data.identity import identity
 from livingreview.data.package import evidence_current_to, read_descriptor
 from livingreview.data.project import Project
@@ -40,9 +41,15 @@ NEW_STUDY = {
     "cell_source": "adipose MSCs",
     "product": "cells",
     "route": "intravenous",
+    "cell_source_group": "adipose tissue",
+    "organ_group": "kidney",
+    "route_group": "intravenous",
+    "species_group": "rat",
+    "model_group": "caecal ligation and puncture",
     "timing": "1 h after surgery",
     "mechanism": "not reported in source",
     "main_finding": "lower creatinine, less tubular injury",
+    "risk_of_bias": "not assessed",
     "in_source_table1": "false",
     "verification": "unverified",
     "notes": "Test row.",
@@ -114,11 +121,9 @@ def test_add_appends_exactly_one_line_and_the_data_stays_valid(repo):
         for d in git(repo, "diff", "-U0").splitlines()
         if d[:1] in "+-" and not d.startswith(("+++", "---"))
     ]
-    assert changed == [
-        "+newstudy2026,ou2022,2026,rat,caecal ligation and puncture (CLP),kidney,adipose MSCs,"
-        'cells,intravenous,1 h after surgery,not reported in source,"lower creatinine, less '
-        'tubular injury",false,unverified,Test row.'
-    ]
+    header = next(csv.reader(io.StringIO(before.decode())))
+    expected = csvio.encode_row([NEW_STUDY.get(c, "") for c in header], b"").decode()
+    assert changed == ["+" + expected]  # the new row alone, as CSV writes it
     assert validate_project(Project(repo)) == []
     assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".")) == []
 

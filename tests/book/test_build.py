@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 from pathlib import Path
@@ -82,12 +83,11 @@ def test_noop_rebuild_executes_nothing_and_edit_reruns_only_its_readers(tmp_path
     count = len(table_rows(root, "preclinical_studies"))
     assert f'<span class="pasted-text">{count}</span> animal studies' in chapter
     studies = root / "data" / "preclinical_studies.csv"
-    new_row = (
-        "newstudy2026,ou2022,2026,rat,caecal ligation and puncture (CLP),kidney,adipose MSCs,"
-        "cells,intravenous,1 h after surgery,not reported in source,lower creatinine,false,"
-        "unverified,Test row.\n"
-    )
-    studies.write_text(studies.read_text(encoding="utf-8") + new_row, "utf-8")
+    first = table_rows(root, "preclinical_studies")[0]
+    new = {**first, "study_id": "newstudy2026", "main_finding": "lower creatinine"}
+    new |= {"verification": "confirmed", "notes": "Test row."}
+    with open(studies, "a", encoding="utf-8", newline="") as handle:
+        csv.DictWriter(handle, fieldnames=list(first), lineterminator="\n").writerow(new)
     added = cli(root, "book", check=True)
     assert "run   evidence_tables: data/preclinical_studies.csv changed" in added.stdout
     assert "reuse pooled_effects: unchanged" in added.stdout
