@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+# The book the tests check: this checkout, or (for the update-path test) an updated copy.
+REPO = Path(os.environ.get("LIVINGREVIEW_TEST_REPO") or Path(__file__).resolve().parents[1])
 IGNORE = shutil.ignore_patterns(
     ".venv", "_build", ".git", "__pycache__", ".pytest_cache", ".ruff_cache"
 )

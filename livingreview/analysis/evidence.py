@@ -110,6 +110,7 @@ def trials_table(listed_in: str = "source review", project: Project | None = Non
         status=mark(status, ok),
         period=mark(period, ok),
         phase=mark(trials["phase"], ok),
+        intervention=mark(trials["intervention"], ok),
         enrollment=mark(trials["enrollment"].astype("string"), ok),
         values_from=values_from,
     )

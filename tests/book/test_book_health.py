@@ -12,6 +12,7 @@ import yaml
 from conftest import REPO, cli, copy_repo
 
 from livingreview.book.manifest import load_manifest
+from livingreview.data.identity import identity
 from livingreview.data.package import evidence_current_to
 from livingreview.data.project import Project
 from livingreview.data.releases import last_searched, next_update_due, past_releases
@@ -117,6 +118,23 @@ def test_every_page_with_a_figure_offers_reproduce_and_downloads(built_book):
             assert re.search(r'href="\.\./_downloads/[0-9a-f]+/[a-z_]+\.(csv|json)"', text), (
                 page.name
             )
+
+
+def test_reproduce_boxes_give_commands_that_start_from_a_clone(built_book):
+    """The box's commands: clone the book's repository, set up as the README says, re-run."""
+    me = identity(Project(built_book))
+    runs = {run.name for run in load_manifest(Project(built_book))}
+    html = built_book / "_build" / "html"
+    boxes = 0
+    for page in html.rglob("chapters/*.html"):
+        for box in re.findall(r"reproduce-box.*?</pre>", page.read_text(encoding="utf-8"), re.S):
+            lines = re.sub(r"<[^>]+>", "", box.split("<pre>", 1)[1]).strip().splitlines()
+            assert lines[:3] == [f"git clone {me.repository_url}", f"cd {me.clone_folder}",
+                                 "make book"], page.name  # fmt: skip
+            command = lines[3].split()
+            assert command[:2] == [".venv/bin/livingreview", "run"] and command[2] in runs
+            boxes += 1
+    assert boxes
 
 
 def test_two_clean_builds_are_identical(built_book, tmp_path):

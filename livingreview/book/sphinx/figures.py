@@ -22,6 +22,8 @@ from docutils.parsers.rst import directives
 from myst_nb.ext.glue.utils import PendingGlueReferenceError, create_pending_glue_ref
 
 from livingreview.book.sphinx.manifest import manifest_runs
+from livingreview.data.identity import identity
+from livingreview.data.project import Project
 from sphinx import addnodes
 from sphinx.util.docutils import SphinxDirective
 
@@ -85,10 +87,16 @@ class AnalysisFigure(SphinxDirective):
         if run is None:
             return []
         box = nodes.container(classes=["reproduce-box"])
+        heading = nodes.paragraph()
+        heading += nodes.strong(text="Reproduce this")
+        heading += nodes.Text(
+            " from a fresh clone (Python 3.11+ and make; the last line re-runs it):"
+        )
+        box += heading
+        commands = reproduce_commands(identity(Project(Path(env.srcdir))), run["name"])
+        box += nodes.literal_block(commands, commands, language="bash")
         para = nodes.paragraph()
-        para += nodes.strong(text="Reproduce this: ")
-        para += nodes.literal(text=f"livingreview run {run['name']}")
-        para += nodes.Text(" · Download: ")
+        para += nodes.Text("Download: ")
         files = [rel_notebook, *run.get("inputs", [])]
         for index, target in enumerate(files):
             if index:
@@ -101,6 +109,18 @@ class AnalysisFigure(SphinxDirective):
             para += ref
         box += para
         return [box]
+
+
+def reproduce_commands(me, run_name: str) -> str:
+    """Commands that work as written after cloning: the README's set-up, then this run."""
+    return "\n".join(
+        [
+            f"git clone {me.repository_url}",
+            f"cd {me.clone_folder}",
+            "make book",
+            f".venv/bin/livingreview run {run_name} --force",
+        ]
+    )
 
 
 def _caption_text(node) -> str:
