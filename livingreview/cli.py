@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -133,17 +134,86 @@ def serve(
     preview(find_project(), port=port, watch=watch, report=typer.echo)
 
 
+REFERENCE = "reference"  # `add reference`: a bibliography entry, not a table row
+REF_PANEL = "add reference"
+
+
 @app.command()
 @reports_errors
 def add(
-    table: Annotated[str, typer.Argument(help="Table name (e.g. preclinical_studies) or file.")],
+    table: Annotated[
+        str,
+        typer.Argument(
+            help="Table name (e.g. preclinical_studies) or file; or 'reference' for a "
+            "bibliography entry."
+        ),
+    ],
     assignments: Annotated[
         list[str] | None,
         typer.Option("--set", help="A cell of the new row: column=value (repeat per column)."),
     ] = None,
     prompt: Annotated[bool, typer.Option("--prompt", help="Ask for every column.")] = False,
+    key: Annotated[
+        str, typer.Option(help="Entry key, e.g. smith2026.", rich_help_panel=REF_PANEL)
+    ] = "",
+    doi: Annotated[str, typer.Option(help="DOI, 10.NNNN/...", rich_help_panel=REF_PANEL)] = "",
+    title: Annotated[str, typer.Option(help="Title.", rich_help_panel=REF_PANEL)] = "",
+    author: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="An author, 'Family, Given' (repeat, in order).", rich_help_panel=REF_PANEL
+        ),
+    ] = None,
+    journal: Annotated[str, typer.Option(help="Journal.", rich_help_panel=REF_PANEL)] = "",
+    year: Annotated[str, typer.Option(help="Year, YYYY.", rich_help_panel=REF_PANEL)] = "",
+    volume: Annotated[str, typer.Option(help="Volume.", rich_help_panel=REF_PANEL)] = "",
+    pages: Annotated[str, typer.Option(help="Pages, e.g. 12-20.", rich_help_panel=REF_PANEL)] = "",
+    bibtex: Annotated[
+        str, typer.Option(help="One BibTeX entry, pasted.", rich_help_panel=REF_PANEL)
+    ] = "",
+    bibtex_file: Annotated[
+        Path | None,
+        typer.Option(help="A file holding one BibTeX entry.", rich_help_panel=REF_PANEL),
+    ] = None,
 ) -> None:
-    """Append one validated row to a data table; no other line of the file changes."""
+    """Append one validated row to a data table, or (`add reference`) one entry to
+    data/references.bib; no other line of the file changes."""
+    fields = {
+        "key": key, "doi": doi, "title": title, "authors": author or [], "journal": journal,
+        "year": year, "volume": volume, "pages": pages,
+    }  # fmt: skip
+    if table == REFERENCE:
+        if assignments or prompt:
+            raise typer.BadParameter("--set and --prompt add table rows, not references")
+        _add_reference(fields, bibtex, bibtex_file)
+        return
+    if any(fields.values()) or bibtex or bibtex_file:
+        raise typer.BadParameter(f"the reference options need `add {REFERENCE}`, not `add {table}`")
+    _add_row(table, assignments, prompt)
+
+
+def _add_reference(fields: dict, bibtex: str, bibtex_file: Path | None) -> None:
+    from livingreview.authoring.references import add_reference, from_bibtex, from_options
+
+    project = find_project()
+    if bibtex and bibtex_file:
+        raise typer.BadParameter("give --bibtex or --bibtex-file, not both")
+    if bibtex_file:
+        try:
+            bibtex = bibtex_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise typer.BadParameter(f"cannot read {bibtex_file}: {exc}") from None
+    if bibtex and any(fields.values()):
+        raise typer.BadParameter("give either a BibTeX entry or the field options, not both")
+    ref = from_bibtex(bibtex) if bibtex else from_options(**fields)
+    entry = add_reference(project, ref)
+    typer.echo(
+        f"added {entry.key} to data/references.bib; cite it from a data row "
+        f"(e.g. --set ref_key={entry.key}) or a chapter before `livingreview book`"
+    )
+
+
+def _add_row(table: str, assignments: list[str] | None, prompt: bool) -> None:
     from livingreview.authoring.add import add_row, describe, prompt_row, require_resource
 
     project = find_project()

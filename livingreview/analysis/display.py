@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+from dataclasses import dataclass
 from functools import cached_property
 
 import altair as alt
@@ -59,8 +60,37 @@ class ChartHTML:
         return f"<chart: {self.description}>"
 
 
+@dataclass(frozen=True)
+class Links:
+    """A table cell of one or more links: ``(label, href)`` pairs the analysis built itself.
+
+    ``TableHTML`` renders it as anchors, escaping each label and href; every other cell stays
+    escaped text. Data never reaches an href unchecked: the analysis builds it from known parts.
+    """
+
+    items: tuple[tuple[str, str], ...]
+    sep: str = "; "
+
+    def __str__(self) -> str:
+        return self.sep.join(label for label, _ in self.items)
+
+    def to_html(self) -> str:
+        return html.escape(self.sep).join(
+            f'<a class="reference internal" href="{html.escape(href, quote=True)}">'
+            f"{html.escape(label)}</a>"
+            for label, href in self.items
+        )
+
+
+# Link cells become these tokens before pandas escapes the table, then their anchors.
+_TOKEN = "\ue000{}\ue001"
+
+
 class TableHTML:
-    """A DataFrame as a plain HTML table; every cell is escaped, so data cannot inject markup."""
+    """A DataFrame as a plain HTML table; every cell is escaped, so data cannot inject markup.
+
+    Cells holding ``Links`` are the exception: they render as the links the analysis built.
+    """
 
     def __init__(self, frame: pd.DataFrame, caption: str = "", legend: str | None = None):
         from livingreview.analysis.confirmation import legend_for
@@ -70,10 +100,35 @@ class TableHTML:
         # Any table showing an unconfirmed value explains the marker under it.
         self.legend = legend_for(frame) if legend is None else legend
 
+    def _with_tokens(self) -> tuple[pd.DataFrame, dict[str, str]]:
+        links: dict[str, str] = {}
+        columns = {}
+        for name in self.frame.columns:
+            column = self.frame[name]
+            if column.map(lambda v: isinstance(v, Links)).any():
+
+                def token(value):
+                    if not isinstance(value, Links):
+                        return value
+                    key = _TOKEN.format(len(links))
+                    links[key] = value.to_html()
+                    return key
+
+                column = column.map(token)
+            columns[name] = column
+        frame = pd.DataFrame(columns, index=self.frame.index) if links else self.frame
+        return frame, links
+
     def _repr_html_(self) -> str:
-        body = self.frame.to_html(
+        frame, links = self._with_tokens()
+        body = frame.to_html(
             index=False, escape=True, na_rep="", border=0, classes=["evidence-table"]
         )
+        if links:
+            if body.count("\ue000") != len(links):  # a data cell holds a token character
+                raise ValueError("a table cell contains the private-use character U+E000")
+            for key, markup in links.items():
+                body = body.replace(key, markup, 1)
         if self.caption:
             body = body.replace(
                 "<thead>", f"<caption>{html.escape(self.caption)}</caption>\n  <thead>", 1
@@ -87,7 +142,8 @@ class TableHTML:
         )
 
     def __repr__(self) -> str:
-        return self.frame.to_string(index=False)
+        shown = self.frame.map(lambda v: str(v) if isinstance(v, Links) else v)
+        return shown.to_string(index=False)
 
 
 class Text:

@@ -5,13 +5,37 @@ from __future__ import annotations
 import pandas as pd
 
 from livingreview.analysis.confirmation import confirmed, count_phrase, mark
-from livingreview.data.package import load_table
+from livingreview.analysis.display import Links
+from livingreview.data.bib import anchor, citation_labels, require_label
+from livingreview.data.package import load_table, resources, split_list
 from livingreview.data.project import Project
 
+# Where the bibliography is, from a page one folder deep (chapters/ and analyses/).
+BIBLIOGRAPHY = "../chapters/bibliography.html"
 
-def _shown(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-    shown = frame[list(columns)].rename(columns=columns)
-    return shown.astype("string").fillna("")
+
+def reference_links(value: str, labels: dict[str, str], where: str = "") -> Links:
+    """A cell of reference keys as author-year links to their bibliography entries."""
+    return Links(
+        tuple(
+            (require_label(labels, key, where), f"{BIBLIOGRAPHY}#{anchor(key)}")
+            for key in split_list(value)
+        )
+    )
+
+
+def _shown(frame: pd.DataFrame, columns: dict[str, str], name: str, project) -> pd.DataFrame:
+    """The columns readers see, renamed; reference-key columns become links (they are never
+    shown as raw keys, and a key missing from references.bib stops the analysis)."""
+    shown = frame[list(columns)].astype("string").fillna("")
+    keyed = [f.name for f in resources(project)[name].fields if f.bibkeys and f.name in columns]
+    if keyed:
+        labels = citation_labels(project)
+        for column in keyed:
+            where = f"data/{resources(project)[name].path}, column '{column}'"
+            links = [reference_links(v, labels, where) for v in shown[column]]
+            shown[column] = pd.Series(links, index=shown.index, dtype=object)
+    return shown.rename(columns=columns)
 
 
 def preclinical_table(project: Project | None = None) -> pd.DataFrame:
@@ -32,6 +56,8 @@ def preclinical_table(project: Project | None = None) -> pd.DataFrame:
             "main_finding": "Main finding",
             "risk_of_bias": "Risk of bias",
         },
+        "preclinical_studies",
+        project,
     )
 
 
@@ -56,6 +82,8 @@ def clinical_table(project: Project | None = None) -> pd.DataFrame:
             "efficacy_finding": "Efficacy",
             "risk_of_bias": "Risk of bias",
         },
+        "clinical_studies",
+        project,
     )
 
 
@@ -128,7 +156,7 @@ def trials_table(listed_in: str = "source review", project: Project | None = Non
     }
     if listed_in != "source review":
         del columns["printed"]
-    return _shown(trials, columns)
+    return _shown(trials, columns, "registered_trials", project)
 
 
 def mechanisms_table(project: Project | None = None) -> pd.DataFrame:
@@ -142,6 +170,8 @@ def mechanisms_table(project: Project | None = None) -> pd.DataFrame:
             "product": "Product",
             "ref_keys": "References",
         },
+        "mechanisms",
+        project,
     )
 
 
@@ -156,6 +186,8 @@ def errata_table(project: Project | None = None) -> pd.DataFrame:
             "corrected_shown": "This book uses",
             "reason": "Reason",
         },
+        "errata",
+        project,
     )
 
 
@@ -250,3 +282,23 @@ def evidence_map_cells(studies: pd.DataFrame, rows: str, columns: str) -> pd.Dat
             raise ValueError(f"unknown dimension {name!r}; choose from {', '.join(MAP_DIMENSIONS)}")
     grouped = studies.groupby([rows, columns], sort=True)["study"]
     return grouped.agg(studies=lambda s: "; ".join(sorted(s)), n="count").reset_index()
+
+
+def map_table(cells: pd.DataFrame, project: Project | None = None) -> pd.DataFrame:
+    """The evidence-map cells with each study shown as a link to its reference."""
+    labels = citation_labels(project)
+    reference = {}
+    for name in ("preclinical_studies", "clinical_studies"):
+        table = load_table(name, project)
+        reference.update(zip(table["study_id"], table["ref_key"], strict=True))
+    links = [
+        Links(
+            tuple(
+                item
+                for study in split_list(value)
+                for item in reference_links(reference[study], labels, f"study {study}").items
+            )
+        )
+        for value in cells["studies"]
+    ]
+    return cells.assign(studies=pd.Series(links, index=cells.index, dtype=object))

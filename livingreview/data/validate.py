@@ -60,6 +60,27 @@ RULES = {
         "is not the registry_id of any row of data/{table}.csv",
         "the erratum's correction must be the id the book uses; correct one of the two",
     ),
+    # livingreview add reference
+    "bib-entry": (
+        "cannot be read as one BibTeX entry: {detail}",
+        "paste exactly one entry, @article{{key, author = {{...}}, ...}}",
+    ),
+    "bib-key": ("is not a usable entry key", "start with a letter; then letters, digits, - _ : ."),
+    "bib-duplicate-key": (
+        "is already the key of an entry",
+        "choose another key (keys differ in more than case or punctuation)",
+    ),
+    "bib-duplicate-doi": (
+        "is already the DOI of entry '{other}'",
+        "cite '{other}' instead of adding the reference again",
+    ),
+    "bib-required": (
+        "field '{field}' is missing; a new {kind} entry needs it",
+        "give --{field} (or the field in the pasted entry)",
+    ),
+    "bib-author": ("field '{field}' expects 'Family, Given'", "e.g. --author 'Ou, Q.'"),
+    "bib-doi": ("field 'doi' is not a DOI", "a DOI looks like 10.NNNN/suffix, without https://"),
+    "bib-year": ("field 'year' is not a year", "four digits, e.g. 2024"),
 }
 
 

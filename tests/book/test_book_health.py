@@ -12,8 +12,9 @@ import yaml
 from conftest import REPO, cli, copy_repo
 
 from livingreview.book.manifest import load_manifest
+from livingreview.data.bib import anchor, citation_labels
 from livingreview.data.identity import identity
-from livingreview.data.package import evidence_current_to
+from livingreview.data.package import evidence_current_to, load_table, resources, split_list
 from livingreview.data.project import Project
 from livingreview.data.releases import last_searched, next_update_due, past_releases
 
@@ -263,3 +264,69 @@ def test_the_typed_number_check_catches_a_typed_estimate(tmp_path):
     prose = f"MSCs gave an odds ratio of {estimate} across {count} animal studies."
     assert TYPED_DECIMAL.findall(prose) == [estimate]
     assert TYPED_COUNT.findall(prose) == [count]
+
+
+class Cells(HTMLParser):
+    """Each table cell of a page: its text and the links in it."""
+
+    def __init__(self):
+        super().__init__()
+        self.cells: list[tuple[str, list[tuple[str, str]]]] = []
+        self._cell: list | None = None
+        self._href: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "td":
+            self._cell = ["", []]
+        elif tag == "a" and self._cell is not None:
+            self._href = dict(attrs).get("href", "")
+            self._cell[1].append([self._href, ""])
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._cell is not None:
+            self.cells.append((self._cell[0], [tuple(link) for link in self._cell[1]]))
+            self._cell = None
+        elif tag == "a":
+            self._href = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell[0] += data
+            if self._href is not None:
+                self._cell[1][-1][1] += data
+
+
+def test_every_table_cell_naming_a_reference_links_to_its_bibliography_entry(built_book):
+    project = Project(built_book)
+    html = built_book / "_build" / "html"
+    bibliography = html / "chapters" / "bibliography.html"
+    entries = parse(bibliography).ids
+    labels = citation_labels(project)
+    key_of = {anchor(key): key for key in labels}
+    # every key a data table names in a reference column, as the data says
+    named = set()
+    for name, resource in resources(project).items():
+        for f in resource.fields:
+            if f.bibkeys:
+                for value in load_table(name, project)[f.name].dropna():
+                    named.update(split_list(value))
+    linked, raw = set(), []
+    for page in [*html.glob("chapters/*.html"), *html.glob("analyses/*.html")]:
+        cells = Cells()
+        cells.feed(page.read_text(encoding="utf-8"))
+        for text, links in cells.cells:
+            for href, label in links:
+                target, _, fragment = href.partition("#")
+                if (page.parent / target).resolve() != bibliography.resolve():
+                    continue
+                assert fragment in entries, f"{page.name}: {href} has no entry"
+                assert label == labels[key_of[fragment]], f"{page.name}: {href} shows {label!r}"
+                linked.add(key_of[fragment])
+            if not links and text.strip() in named:
+                raw.append(f"{page.name}: {text.strip()}")
+    assert raw == []
+    shown = {"preclinical_studies", "clinical_studies", "mechanisms"}  # tables with a reference
+    for name in shown:  # column in the book
+        column = next(f.name for f in resources(project)[name].fields if f.bibkeys)
+        keys = {k for v in load_table(name, project)[column].dropna() for k in split_list(v)}
+        assert keys <= linked, name

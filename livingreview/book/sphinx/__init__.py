@@ -3,6 +3,7 @@
 - ``figures``: ``analysis-figure``, pasted figures and tables with a "Reproduce this" box;
 - ``stamps``: the review chapters' evidence stamp; pages depend on the notebooks they quote;
 - ``citation``: ``book-citation``, BibTeX for the book and its chapters;
+- ``bibstyle``: author-year labels in the bibliography, matching the citations and tables;
 - ``offline``: no remote script or stylesheet on any page;
 - ``pdf_links``: where ``livingreview pdf`` links each chapter's PDF;
 - ``theme``: theme defaults.
@@ -12,10 +13,18 @@ Moved pages are redirected by sphinx-reredirects (``redirects`` in ``_config.yml
 
 from __future__ import annotations
 
-from livingreview.book.sphinx import citation, figures, offline, pdf_links, stamps, theme
+from livingreview.book.sphinx import (
+    bibstyle,
+    citation,
+    figures,
+    offline,
+    pdf_links,
+    stamps,
+    theme,
+)
 
 
 def setup(app):
-    for feature in (figures, stamps, citation, offline, pdf_links, theme):
+    for feature in (figures, stamps, citation, bibstyle, offline, pdf_links, theme):
         feature.register(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,59 @@
+"""Evidence tables name references as author-year links, never as raw keys."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import REPO, copy_repo
+
+from livingreview.analysis import evidence
+from livingreview.analysis.display import Links
+from livingreview.data.bib import UnknownReference, anchor, citation_labels
+from livingreview.data.package import load_table, split_list
+from livingreview.data.project import Project
+
+TABLES = {  # table function -> (data table, its reference-key column)
+    evidence.preclinical_table: ("preclinical_studies", "ref_key"),
+    evidence.clinical_table: ("clinical_studies", "ref_key"),
+    evidence.mechanisms_table: ("mechanisms", "ref_keys"),
+}
+
+
+@pytest.mark.parametrize("table", TABLES, ids=lambda f: f.__name__)
+def test_reference_cells_are_links_to_bibliography_anchors(table):
+    project = Project(REPO)
+    labels = citation_labels(project)
+    name, column = TABLES[table]
+    expected = sorted(
+        (labels[key], f"../chapters/bibliography.html#{anchor(key)}")
+        for value in load_table(name, project)[column].dropna()
+        for key in split_list(value)
+    )
+    cells = [c for c in table(project).to_numpy().ravel() if isinstance(c, Links)]
+    assert sorted(item for cell in cells for item in cell.items) == expected
+
+
+def test_a_key_missing_from_the_bibliography_stops_the_table(tmp_path):
+    root = copy_repo(tmp_path / "repo")
+    path = root / "data" / "preclinical_studies.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    study, key = lines[1].split(",")[:2]
+    lines[1] = lines[1].replace(f"{study},{key},", f"{study},nosuch1999,", 1)
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(UnknownReference, match="nosuch1999.*preclinical_studies.csv.*ref_key"):
+        evidence.preclinical_table(Project(root))
+
+
+def test_evidence_map_table_links_each_study_to_its_reference():
+    project = Project(REPO)
+    labels = citation_labels(project)
+    studies = evidence.studies_for_map(project)
+    cells = evidence.evidence_map_cells(studies, "organ", "kind")
+    table = evidence.map_table(cells, project)
+    reference = {}
+    for name in ("preclinical_studies", "clinical_studies"):
+        frame = load_table(name, project)
+        reference.update(zip(frame["study_id"], frame["ref_key"], strict=True))
+    for value, cell in zip(cells["studies"], table["studies"], strict=True):
+        assert [label for label, _ in cell.items] == [
+            labels[reference[s]] for s in split_list(value)
+        ]
