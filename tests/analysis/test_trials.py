@@ -1,5 +1,7 @@
 """Trial surveillance flags on a hand-made trials table."""
 
+import csv
+import io
 import json
 import shutil
 
@@ -8,12 +10,6 @@ from conftest import REPO
 
 from livingreview.analysis import trials
 from livingreview.data.project import Project
-
-HEADER = (
-    "registry_id,registry,id_as_printed,title,condition,intervention,cell_source,sponsor,phase,"
-    "enrollment,status_source,status_registry,start_source,end_source,start_registry,"
-    "end_registry,last_update_registry,registry_verified,value_used,ref_key,notes"
-)
 
 
 @pytest.fixture
@@ -26,13 +22,23 @@ def project(tmp_path) -> Project:
     ]
     (tmp_path / "data" / "datapackage.json").write_text(json.dumps(descriptor))
     shutil.copy(REPO / "_config.yml", tmp_path / "_config.yml")
-    rows = [
-        "NCT00000001,ClinicalTrials.gov,NCT00000001,A,S-AKI,x,y,,,,recruiting,,2020-01,2021-06,,,"
-        "2021-01-15,false,source,k,",
-        "NCT00000002,ClinicalTrials.gov,NCT00000002,B,S-AKI,x,y,,,,recruiting,completed,2020-01,"
-        "2021-06,2020-02,2022-03,2025-12-01,true,registry,k,",
-    ]
-    (tmp_path / "data" / "registered_trials.csv").write_text(HEADER + "\n" + "\n".join(rows) + "\n")
+    header = [f["name"] for f in descriptor["resources"][0]["schema"]["fields"]]
+    common = {"registry": "ClinicalTrials.gov", "title": "T", "condition": "S-AKI",
+              "intervention": "x", "status_source": "recruiting", "start_source": "2020-01",
+              "end_source": "2021-06", "listed_in": "source review", "ref_key": "k"}  # fmt: skip
+    trials = [
+        common | {"registry_id": "NCT00000001", "last_update_registry": "2021-01-15",
+                  "registry_verified": "false", "value_used": "source"},
+        common | {"registry_id": "NCT00000002", "status_registry": "completed",
+                  "start_registry": "2020-02", "end_registry": "2022-03",
+                  "last_update_registry": "2025-12-01", "registry_verified": "true",
+                  "value_used": "registry"},
+    ]  # fmt: skip
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header, restval="", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(trials)
+    (tmp_path / "data" / "registered_trials.csv").write_text(out.getvalue())
     return Project(tmp_path)
 
 
