@@ -214,7 +214,13 @@ def _add_reference(fields: dict, bibtex: str, bibtex_file: Path | None) -> None:
 
 
 def _add_row(table: str, assignments: list[str] | None, prompt: bool) -> None:
-    from livingreview.authoring.add import add_row, describe, prompt_row, require_resource
+    from livingreview.authoring.add import (
+        add_row,
+        cell_checker,
+        describe,
+        prompt_row,
+        require_resource,
+    )
 
     project = find_project()
     resource = require_resource(project, table)
@@ -233,7 +239,11 @@ def _add_row(table: str, assignments: list[str] | None, prompt: bool) -> None:
                 f"  {f.name} [{describe(f)}]", default=default, show_default=bool(default)
             )
 
-        values = prompt_row(resource, values, ask, every=prompt)
+        def tell(message: str) -> None:
+            typer.echo(message, err=True)
+
+        check = cell_checker(project, resource)
+        values = prompt_row(resource, values, ask, every=prompt, check=check, tell=tell)
     line = add_row(project, table, values)
     typer.echo(f"added data/{resource.path} line {line}; `livingreview book` updates the book")
 

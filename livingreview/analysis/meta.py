@@ -26,7 +26,10 @@ Pooling methods (``method``):
 
 - ``FE``: fixed (common) effect, inverse-variance weights 1/v_i;
 - ``MH``: Mantel-Haenszel; OR with the Robins-Breslow-Greenland variance (via statsmodels'
-  ``StratifiedTable``), RR and RD with the Greenland-Robins (1985) variances;
+  ``StratifiedTable``), RR with the Greenland-Robins (1985) variance, RD with the Sato,
+  Greenland and Robins (1989) variance as metafor uses (consistent for sparse data too;
+  ``_mantel_haenszel(..., rd_variance="greenland-robins")`` gives the 1985 one, as Stata's
+  metan does);
 - ``DL``: random effects, DerSimonian-Laird moment estimator of tau^2;
 - ``REML``: random effects, restricted maximum-likelihood tau^2 by Fisher scoring
   (Viechtbauer 2005), truncated at 0.
@@ -289,7 +292,12 @@ def _tau2_reml(yi: np.ndarray, vi: np.ndarray, tol: float = 1e-10, max_iter: int
     raise RuntimeError(f"REML did not converge in {max_iter} iterations")
 
 
-def _mantel_haenszel(data: pd.DataFrame, measure: str) -> tuple[float, float, np.ndarray]:
+RD_VARIANCES = ("sato", "greenland-robins")
+
+
+def _mantel_haenszel(
+    data: pd.DataFrame, measure: str, rd_variance: str = "sato"
+) -> tuple[float, float, np.ndarray]:
     """MH estimate and its standard error on the analysis scale, and the MH weights."""
     a, b, c, d = _cells(data)
     n1, n2 = a + b, c + d
@@ -310,7 +318,12 @@ def _mantel_haenszel(data: pd.DataFrame, measure: str) -> tuple[float, float, np
     weights = n1 * n2 / n
     sw = np.sum(weights)
     rd = np.sum((a * n2 - c * n1) / n) / sw
-    variance = np.sum((a * b * n2**3 + c * d * n1**3) / (n1 * n2 * n**2)) / sw**2
+    if rd_variance == "greenland-robins":  # Greenland & Robins (1985); poor for sparse strata
+        variance = np.sum((a * b * n2**3 + c * d * n1**3) / (n1 * n2 * n**2)) / sw**2
+    else:  # Sato, Greenland & Robins (1989): consistent for sparse data and large strata alike
+        p = np.sum(c * (n1 / n) ** 2 - a * (n2 / n) ** 2 + (n1 / n) * (n2 / n) * (n2 - n1) / 2)
+        q = np.sum((a * (n2 - c) + c * (n1 - a)) / n) / 2
+        variance = (rd * p + q) / sw**2
     return float(rd), float(np.sqrt(variance)), weights
 
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from livingreview.analysis.confirmation import MARKER
+from livingreview.analysis.evidence import reference_links
+from livingreview.data.bib import citation_labels
 from livingreview.data.package import load_table
 from livingreview.data.project import Project
 
@@ -55,11 +57,12 @@ def glue_values(effects: pd.DataFrame) -> dict[str, object]:
     return values
 
 
-def table(effects: pd.DataFrame) -> pd.DataFrame:
-    """The pooled estimates as readers see them in the book."""
+def table(effects: pd.DataFrame, project: Project | None = None) -> pd.DataFrame:
+    """The pooled estimates as readers see them in the book; each meta-analysis is named by an
+    author-year link to its bibliography entry."""
     shown = pd.DataFrame(
         {
-            "Meta-analysis": effects["meta_analysis"],
+            "Meta-analysis": effects["ref_key"],
             "Product": effects["product"],
             "Outcome": effects["outcome"],
             "Subgroup": effects["subgroup"],
@@ -72,7 +75,12 @@ def table(effects: pd.DataFrame) -> pd.DataFrame:
             "Reported in": effects["reported_in"],
         }
     )
-    return shown.astype("string").fillna("")
+    shown = shown.astype("string").fillna("")
+    labels = citation_labels(project)
+    where = "data/pooled_effects.csv, column 'ref_key'"
+    links = [reference_links(key, labels, where) for key in shown["Meta-analysis"]]
+    shown["Meta-analysis"] = pd.Series(links, index=shown.index, dtype=object)
+    return shown
 
 
 Z_95 = 1.959963984540054

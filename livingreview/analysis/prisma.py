@@ -170,3 +170,21 @@ def flow_diagram(
         .properties(width=WIDTH, height=height)
         .configure_view(stroke=None)
     )
+
+
+SCREENING_COLUMNS = [
+    "record_id", "title", "year", "design", "decision", "exclusion_reason", "search_id",
+    "primary_address", "record_date", "checked",
+]  # fmt: skip
+
+
+def screening_table(screening: pd.DataFrame, project=None) -> pd.DataFrame:
+    """The screening decisions; a record that is a reference of the book links to its entry."""
+    from livingreview.analysis.evidence import reference_links
+    from livingreview.data.bib import citation_labels
+
+    labels = citation_labels(project)
+    shown = screening[SCREENING_COLUMNS].astype("string").fillna("")
+    ids = [reference_links(rid, labels) if rid in labels else rid for rid in shown["record_id"]]
+    shown["record_id"] = pd.Series(ids, index=shown.index, dtype=object)
+    return shown

@@ -11,10 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from livingreview.data import csvio
+from livingreview.data.bib import entry_keys
 from livingreview.data.files import write_atomic
 from livingreview.data.package import Field, Resource, resources
 from livingreview.data.project import Project
-from livingreview.data.validate import Problem, read_rows, report, validate_project
+from livingreview.data.validate import Problem, check_cell, read_rows, report, validate_project
 from livingreview.errors import LivingReviewError
 
 
@@ -106,15 +107,56 @@ def describe(f: Field) -> str:
     return "; ".join(rules)
 
 
+def cell_checker(project: Project, resource: Resource) -> Callable[[Field, str], list[Problem]]:
+    """Checks one answer for a new row of ``resource`` with the rules of its cell alone: type,
+    required, allowed values, format, limits, unique values, reference keys."""
+    file = f"data/{resource.path}"
+    path = project.data_dir / resource.path
+    header, rows, _ = read_rows(path.read_bytes(), file) if path.is_file() else (None, [], [])
+    bib_path = project.bibliography
+    bib = set(entry_keys(bib_path.read_text(encoding="utf-8"))) if bib_path.is_file() else set()
+    line = len(rows) + 2
+    taken = {}
+    if header:
+        for f in resource.fields:
+            if f.constraints.get("unique") and f.name in header:
+                at = header.index(f.name)
+                taken[f.name] = {r[at]: n for n, r in enumerate(rows, start=2) if len(r) > at}
+
+    def check(f: Field, value: str) -> list[Problem]:
+        problems = check_cell(file, line, f, value, bib)
+        first = taken.get(f.name, {}).get(value) if value.strip() else None
+        if first is not None:
+            problems.append(Problem(file, line, f.name, value, "unique", f"duplicates row {first}"))
+        return problems
+
+    return check
+
+
 def prompt_row(
     resource: Resource,
     values: dict[str, str],
     ask: Callable[[Field, str], str],
     every: bool = False,
+    check: Callable[[Field, str], list[Problem]] | None = None,
+    tell: Callable[[str], None] = print,
 ) -> dict[str, str]:
-    """Ask for each column (``every``) or each missing one; ``ask(field, default)`` answers."""
+    """Ask for each column (``every``) or each missing one; ``ask(field, default)`` answers.
+
+    With ``check``, each answer is checked as it is given: a bad one is told (``tell``) with
+    its problems and asked again; the answers already given stay.
+    """
     answered = dict(values)
     for f in resource.fields:
         if every or f.name not in answered:
-            answered[f.name] = ask(f, answered.get(f.name, ""))
+            default = answered.get(f.name, "")
+            while True:
+                answer = ask(f, default)
+                problems = check(f, answer) if check else []
+                if not problems:
+                    break
+                for problem in problems:
+                    tell(str(problem))
+                tell(f"  please answer {f.name} again")
+            answered[f.name] = answer
     return answered

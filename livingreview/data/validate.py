@@ -195,6 +195,19 @@ def _check_cell(file: str, row: int, f: Field, value: str) -> list[Problem]:
     return out
 
 
+def check_cell(file: str, row: int, f: Field, value: str, bib: set[str]) -> list[Problem]:
+    """The rules one cell must meet on its own: text, type, required, allowed values, format,
+    limits, and that each reference key it names is in ``bib`` (the bibliography's keys)."""
+    problems = _check_cell(file, row, f, value)
+    if f.bibkeys and value.strip():
+        problems += [
+            report(file, row, f.name, key, "reference")
+            for key in split_list(value)
+            if key not in bib
+        ]
+    return problems
+
+
 def _ordered(values: list[str], kind: str) -> bool:
     present = [v for v in values if v.strip()]
     if kind == "date":
@@ -320,12 +333,9 @@ def validate_rows(
         cells = dict(zip(expected, row, strict=False))
         for f in resource.fields:
             value = cells[f.name]
-            problems.extend(_check_cell(file, line, f, value))
-            if f.bibkeys and value.strip():
-                for key in split_list(value):
-                    cited.add(key)
-                    if key not in bib:
-                        problems.append(report(file, line, f.name, key, "reference"))
+            problems.extend(check_cell(file, line, f, value, bib))
+            if f.bibkeys:
+                cited.update(split_list(value))
             if f.name in unique_seen and value.strip():
                 first = unique_seen[f.name].setdefault(value, line)
                 if first != line:

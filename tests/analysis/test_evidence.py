@@ -57,3 +57,16 @@ def test_evidence_map_table_links_each_study_to_its_reference():
         assert [label for label, _ in cell.items] == [
             labels[reference[s]] for s in split_list(value)
         ]
+
+
+def test_pooled_table_names_each_meta_analysis_by_a_link_to_its_reference():
+    from livingreview.analysis import pooled
+
+    project = Project(REPO)
+    labels = citation_labels(project)
+    effects = pooled.load_pooled_effects(include_unverified=True, project=project)
+    cells = pooled.table(effects, project)["Meta-analysis"]
+    assert [cell.items for cell in cells] == [
+        ((labels[key], f"../chapters/bibliography.html#{anchor(key)}"),)
+        for key in effects["ref_key"]
+    ]

@@ -151,6 +151,16 @@ def test_mantel_haenszel_matches_metafor(bcg):
     assert rd.tau2 is None and rd.pi_low is None
 
 
+def test_mantel_haenszel_risk_difference_interval_matches_metafor(bcg):
+    """metafor's Sato, Greenland and Robins (1989) variance: z and interval to 4 decimals.
+
+    metan (Stata) uses the Greenland and Robins (1985) variance and reports |z| = 11.56.
+    """
+    rd = meta.pool(bcg, "RD", "MH")
+    assert close(rd.analysis_estimate / rd.se, -11.4708, 4)
+    assert close(rd.ci_low, -0.0039, 4) and close(rd.ci_high, -0.0027, 4)
+
+
 def test_rd_fe_and_dl_match_metafor(bcg):
     fe = meta.pool(bcg, "RD", "FE")
     assert close(fe.pooled_estimate, -0.0009, 4)

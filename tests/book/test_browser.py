@@ -150,9 +150,10 @@ TEXT_COLUMNS = [
 ]
 
 
-def hostile_row(header: list[str], payloads: list[str]) -> dict[str, str]:
-    row = dict.fromkeys(header, "")
-    row.update(study_id="hostile2026", ref_key="ou2022", year="2026", product="cells")
+def hostile_row(template: dict[str, str], payloads: list[str]) -> dict[str, str]:
+    """A row built on one of the data's own rows (so it is valid but for the payloads)."""
+    row = dict(template)
+    row.update(study_id="hostile2026", year="2026")
     row.update(in_source_table1="false", verification="unverified")
     for index, column in enumerate(TEXT_COLUMNS):
         row[column] = payloads[index % len(payloads)]
@@ -175,7 +176,7 @@ def test_hostile_row_is_rejected_and_renders_inert(browser, tmp_path):
 
     root = copy_repo(tmp_path / "repo")
     data = root / "data" / "preclinical_studies.csv"
-    header = next(csv.reader(data.open(encoding="utf-8")))
+    header = next(csv.DictReader(data.open(encoding="utf-8")))  # the first data row
     row = hostile_row(header, PAYLOADS)
     row["study_id"] = "=HYPERLINK(1)"
     row["notes"] = "x" * 100_000
