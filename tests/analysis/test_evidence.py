@@ -64,7 +64,7 @@ def test_pooled_table_names_each_meta_analysis_by_a_link_to_its_reference():
 
     project = Project(REPO)
     labels = citation_labels(project)
-    effects = pooled.load_pooled_effects(include_unverified=True, project=project)
+    effects = pooled.load_pooled_effects(project=project)
     cells = pooled.table(effects, project)["Meta-analysis"]
     assert [cell.items for cell in cells] == [
         ((labels[key], f"../chapters/bibliography.html#{anchor(key)}"),)
