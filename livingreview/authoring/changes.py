@@ -73,6 +73,7 @@ class TableChanges:
     removed: list[tuple[str, ...]] = field(default_factory=list)
     changed: list[RowChange] = field(default_factory=list)
     rows: dict[tuple[str, ...], dict[str, str]] = field(default_factory=dict)  # as now, or removed
+    new_columns: list[str] = field(default_factory=list)  # columns the old version lacked
 
     def __bool__(self) -> bool:
         return bool(self.added or self.removed or self.changed)
@@ -127,6 +128,8 @@ def compare_table(
     new_columns, new = _keyed(new_text, key)
     columns = [*new_columns, *[c for c in old_columns if c not in new_columns]]
     result = TableChanges(table, file, key)
+    if old_text is not None:
+        result.new_columns = [c for c in new_columns if c not in old_columns]
     result.added = [k for k in new if k not in old]
     result.removed = [k for k in old if k not in new]
     result.rows = {k: old[k] for k in result.removed} | new
@@ -301,15 +304,34 @@ def reader_changes(tables: list[TableChanges]) -> list[tuple[str, str]]:
         one, many, _ = _names(table.table)
         if table.added:
             out.append(("Added", _rows_phrase(table, table.added)))
-        for row in table.changed[:LISTED]:
-            cells = "; ".join(f"{c} {_plain(a)} → {_plain(b)}" for c, (a, b) in row.cells.items())
-            out.append(("Changed", f"{one} {'|'.join(row.key)}: {cells}"))
-        if len(table.changed) > LISTED:
-            rest = len(table.changed) - LISTED
+        if table.new_columns:
+            out.append(("Added", f"columns to the {many}: {', '.join(table.new_columns)}"))
+        edited = [
+            (row, {c: v for c, v in row.cells.items() if c not in table.new_columns})
+            for row in table.changed
+        ]
+        edited = [(row, cells) for row, cells in edited if cells]
+        for row, cells in edited[:LISTED]:
+            text = "; ".join(_cell_change(c, a, b) for c, (a, b) in cells.items())
+            out.append(("Changed", f"{one} {'|'.join(row.key)}: {text}"))
+        if len(edited) > LISTED:
+            rest = len(edited) - LISTED
             out.append(("Changed", f"{rest} more {one if rest == 1 else many}"))
         if table.removed:
             out.append(("Removed", _rows_phrase(table, table.removed)))
     return out
+
+
+SHORT = 30  # values longer than this are not quoted in a summary: "notes revised"
+
+
+def _cell_change(column: str, old: str, new: str) -> str:
+    """'estimate 0.29 → 0.31', or 'notes filled in' / 'notes revised' for long text."""
+    if not old.strip():
+        return f"{column} {_plain(new)} (new)" if len(new) <= SHORT else f"{column} filled in"
+    if len(old) <= SHORT and len(new) <= SHORT:
+        return f"{column} {_plain(old)} → {_plain(new)}"
+    return f"{column} revised"
 
 
 NO_CHANGE = "No change to the evidence tables."
