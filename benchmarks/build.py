@@ -123,8 +123,8 @@ def scale_up(root: Path, rows: int = 10, analyses: int = 3) -> None:
     """A larger book: every evidence table times ``rows``, every analysis times ``analyses``."""
     descriptor = json.loads((root / "data" / "datapackage.json").read_text(encoding="utf-8"))
     for resource in descriptor["resources"]:
-        if resource["name"] == "releases":
-            continue
+        if resource["name"] in ("releases", "surveillance_log", "screening"):
+            continue  # the record of the review, not evidence rows
         path = root / "data" / resource["path"]
         header, *body = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
         key = header.index(resource["schema"]["primaryKey"][0])
