@@ -213,11 +213,12 @@ def test_changes_reports_an_added_and_a_changed_row(repo):
     assert f"+ newstudy2026 [{NEW_STUDY['ref_key']}]" in shown  # id and reference key
     assert "~ dossantos2022" in shown and "organ: 'lung' -> 'lung and kidney'" in shown
 
-    # the initial release is found by the commit that recorded it
-    since_release = changed_evidence(Project(repo), "0.1.0")
-    assert since_release.release == "0.1.0"
+    # an untagged release is found by the commit that recorded it
+    latest = past_releases(Project(repo))[-1]["version"]
+    since_release = changed_evidence(Project(repo), latest)
+    assert since_release.release == latest
     assert since_release.commit == git(repo, "rev-parse", "HEAD").strip()
-    assert since_release.snapshot == "releases/0.1.0.json"
+    assert since_release.snapshot == f"releases/{latest}.json"
     assert since_release.glued == []  # nothing executed in this copy: nothing to compare
     assert "whats_new" in since_release.stale_runs
 
@@ -280,30 +281,39 @@ def release_files(root: Path) -> dict[str, bytes | None]:
     return out
 
 
+def release_date(root: Path) -> str:
+    """A date a new release may carry: after the last release and the latest search."""
+    project = Project(root)
+    return day(max(past_releases(project)[-1]["date"], last_searched(project) or ""), 5)
+
+
 def test_release_refuses_bad_versions_a_dirty_tree_and_invalid_data(repo):
     project = Project(repo)
     before = release_files(repo)
+    last, new, when = past_releases(project)[-1]["version"], next_version(repo), release_date(repo)
+    major, minor, patch = (int(p) for p in last.split("."))
+    older = f"{major}.{minor}.{patch - 1}" if patch else f"{major}.{max(minor - 1, 0)}.9"
     for version, reason in [
-        ("0.2", "not semantic"),
-        ("v0.2.0", "not semantic"),
-        ("0.1.0", "not greater than the last release 0.1.0"),
-        ("0.0.9", "not greater than the last release 0.1.0"),
+        (new.rsplit(".", 1)[0], "not semantic"),
+        (f"v{new}", "not semantic"),
+        (last, f"not greater than the last release {last}"),
+        (older, f"not greater than the last release {last}"),
     ]:
         with pytest.raises(ReleaseRefused, match=reason):
-            release(project, version, "2026-12-01")
+            release(project, version, when)
 
     replace_cell(repo / STUDIES, "dossantos2022", "organ", "lung and kidney")
     with pytest.raises(ReleaseRefused, match="uncommitted changes") as info:
-        release(project, "0.2.0", "2026-12-01")
+        release(project, new, when)
     assert "data/preclinical_studies.csv" in str(info.value)
-    refused = cli(repo, "release", "0.2.0", "--date", "2026-12-01")
+    refused = cli(repo, "release", new, "--date", when)
     assert refused.returncode == 1
     assert "release refused: the working tree has uncommitted changes" in refused.stderr
 
     replace_cell(repo / STUDIES, "dossantos2022", "year", "20x2")
     commit_all(repo, "An invalid edit")
     with pytest.raises(ReleaseRefused, match="validation failed: 1 problem") as info:
-        release(project, "0.2.0", "2026-12-01")
+        release(project, new, when)
     assert "data/preclinical_studies.csv, row 3, column 'year'" in str(info.value)
 
     assert release_files(repo) == before
@@ -312,14 +322,18 @@ def test_release_refuses_bad_versions_a_dirty_tree_and_invalid_data(repo):
 
 
 def test_add_validate_book_changes_release_end_to_end(repo):
+    project = Project(repo)
+    previous = past_releases(project)[-1]
+    count = len(data_rows(repo / STUDIES))
+    version, when = next_version(repo), release_date(repo)
     # add evidence, check it, build the book
     added = cli(repo, "add", "preclinical_studies", *set_args(NEW_STUDY), check=True)
-    assert "added data/preclinical_studies.csv line 13" in added.stdout
+    assert f"added data/preclinical_studies.csv line {count + 2}" in added.stdout
     assert "data valid" in cli(repo, "validate", check=True).stdout
     cli(repo, "book", check=True)
     whats_new = page(repo, "chapters/whats_new.html")
     assert "tbl-releases" in whats_new
-    assert 'version <span class="pasted-text">0.1.0</span>' in whats_new
+    assert f'version <span class="pasted-text">{previous["version"]}</span>' in whats_new
 
     # see what changed, then release it
     shown = cli(repo, "changes", check=True).stdout
@@ -331,63 +345,65 @@ def test_add_validate_book_changes_release_end_to_end(repo):
         f"{NEW_STUDY['sepsis_model']}, {NEW_STUDY['organ']})"
     )
     current_to = default_current_to(Project(repo))
-    released = cli(
-        repo, "release", "0.2.0", "--date", "2026-12-01", "--note", "One animal study added."
-    )
+    released = cli(repo, "release", version, "--date", when, "--note", "One animal study added.")
     assert released.returncode == 0, released.stderr
-    assert "git tag -a v0.2.0" in released.stdout
+    assert f"git tag -a v{version}" in released.stdout
     assert git(repo, "tag") == ""  # release never tags or commits
 
     record = data_rows(repo / "data" / "releases.csv")[-1]
     assert record == {
-        "version": "0.2.0",
-        "date": "2026-12-01",
+        "version": version,
+        "date": when,
         "evidence_current_to": current_to,
         "summary": f"Added {added}. One animal study added.",
         "conclusions_changed": "no",
         "conclusion_note": "One animal study added.",
     }
     assert git(repo, "diff", "--numstat", "data/releases.csv").startswith("1\t0\t")
-    assert json.loads((repo / "data" / "datapackage.json").read_text())["version"] == "0.2.0"
+    assert json.loads((repo / "data" / "datapackage.json").read_text())["version"] == version
     citation = yaml.safe_load((repo / "CITATION.cff").read_text())
-    assert citation["version"] == "0.2.0" and str(citation["date-released"]) == "2026-12-01"
-    assert citation["preferred-citation"]["version"] == "0.2.0"
+    assert citation["version"] == version and str(citation["date-released"]) == when
+    assert citation["preferred-citation"]["version"] == version
     assert citation["references"][0]["doi"] == identity(Project(repo)).source.doi
     changelog = (repo / "CHANGELOG.md").read_text()
-    assert changelog.index("## [0.2.0] - 2026-12-01") < changelog.index("## [0.1.0] - 2026-11-25")
+    newest = changelog.index(f"## [{version}] - {when}")
+    assert newest < changelog.index(f"## [{previous['version']}] - {previous['date']}")
     assert f"### Added\n\n- {added}\n" in changelog  # as in the summary
-    snapshot = json.loads((repo / "releases" / "0.2.0.json").read_text())
-    assert snapshot["version"] == "0.2.0" and snapshot["evidence_current_to"] == current_to
-    assert snapshot["glued"]["evidence_tables"]["n_preclinical_studies"] == "12"
-    assert snapshot["glued"]["whats_new"]["latest_version"] == "0.2.0"
+    snapshot = json.loads((repo / "releases" / f"{version}.json").read_text())
+    assert snapshot["version"] == version and snapshot["evidence_current_to"] == current_to
+    assert snapshot["glued"]["evidence_tables"]["n_preclinical_studies"] == str(count + 1)
+    assert snapshot["glued"]["whats_new"]["latest_version"] == version
     assert set(snapshot["data"]) >= {"data/preclinical_studies.csv", "data/releases.csv"}
-    assert (repo / "releases" / "0.2.0.json").stat().st_mode & 0o044 == 0o044  # not 0600
-    commit_all(repo, "Release 0.2.0")
-    git(repo, "tag", "-a", "v0.2.0", "-m", "Version 0.2.0")
+    assert (repo / "releases" / f"{version}.json").stat().st_mode & 0o044 == 0o044  # not 0600
+    commit_all(repo, f"Release {version}")
+    git(repo, "tag", "-a", f"v{version}", "-m", f"Version {version}")
 
     # the What's new page lists the new release first
     rebuilt = cli(repo, "book", check=True)
     assert "all analyses up to date: no notebook executed" in rebuilt.stdout
     whats_new = page(repo, "chapters/whats_new.html")
-    assert 'version <span class="pasted-text">0.2.0</span>' in whats_new
-    assert re.search(r"<td>0\.2\.0</td>\s*<td>2026-12-01</td>", whats_new)
-    assert whats_new.index("<td>0.2.0</td>") < whats_new.index("<td>0.1.0</td>")
+    assert f'version <span class="pasted-text">{version}</span>' in whats_new
+    assert re.search(rf"<td>{re.escape(version)}</td>\s*<td>{when}</td>", whats_new)
+    assert whats_new.index(f"<td>{version}</td>") < whats_new.index(
+        f"<td>{previous['version']}</td>"
+    )
     assert "One animal study added." in whats_new
-    assert '<span class="pasted-text">0.2.0</span>' in page(repo, "chapters/about.html")
+    assert f'<span class="pasted-text">{version}</span>' in page(repo, "chapters/about.html")
 
     # after the release, changes compare with it: rows and glued values
     second = NEW_STUDY | {"study_id": "secondstudy2026", "organ": "lung"}
     cli(repo, "add", "preclinical_studies", *set_args(second), check=True)
     cli(repo, "run", check=True)
     shown = cli(repo, "changes", check=True).stdout
-    assert shown.startswith("changes since release 0.2.0")
+    assert shown.startswith(f"changes since release {version}")
     assert "+ secondstudy2026" in shown
-    assert "evidence_tables::n_preclinical_studies: '12' -> '13'" in shown
+    assert f"evidence_tables::n_preclinical_studies: '{count + 1}' -> '{count + 2}'" in shown
 
-    # the next version must be greater than 0.2.0
+    # the next version must be greater than the one just released
     commit_all(repo, "Add secondstudy2026")
-    refused = cli(repo, "release", "0.1.5")
-    assert refused.returncode == 1 and "not greater than the last release 0.2.0" in refused.stderr
+    refused = cli(repo, "release", previous["version"])
+    assert refused.returncode == 1
+    assert f"not greater than the last release {version}" in refused.stderr
 
 
 # ---------------------------------------------------------------------------------------------
