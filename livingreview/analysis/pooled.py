@@ -49,6 +49,8 @@ def glue_values(effects: pd.DataFrame) -> dict[str, object]:
     for _, row in effects.iterrows():
         key = row["effect_id"]
         values[f"{key}_summary"] = summary(row)
+        # The subgroup's label (a dose or timing threshold) is data too.
+        values[f"{key}_subgroup"] = str(row["subgroup"])
         for column in ("estimate", "ci_low", "ci_high"):
             values[f"{key}_{column}"] = float(row[column])
         for column in ("n_studies", "n_animals"):
