@@ -244,18 +244,56 @@ def glued_evidence_numbers(root: Path) -> tuple[set[str], set[str]]:
     return decimals, {c for c in counts if int(c) >= 10}
 
 
-def test_no_chapter_types_a_number_the_analyses_glue():
-    decimals, counts = glued_evidence_numbers(REPO)
+# Times and doses the analyses glue as text (an animal study's timing, a subgroup's cut-off), and
+# the ways prose could type them again: "6 h" or "6 hours", "day 8", "1.0×10⁶" or "1.0 × 10⁶".
+HOURS = re.compile(r"(\d+(?:\.\d+)?)\s*(?:h|hours?)\b")
+DAY = re.compile(r"\bday\s+(\d+)\b")
+POWER = re.compile(r"(\d+(?:\.\d+)?)\s*×\s*10([⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
+
+
+def glued_quantity_patterns(root: Path) -> dict[str, re.Pattern]:
+    """One pattern per time or dose in a glued text value, matching any spelling of it."""
+    from conftest import table_rows
+
+    values = [r["timing"] for r in table_rows(root, "preclinical_studies")]
+    values += [r["subgroup"] for r in table_rows(root, "pooled_effects")]
+    patterns = {}
+    for value in values:
+        for n in HOURS.findall(value):
+            patterns[f"{n} h"] = re.compile(rf"(?<![\w.]){re.escape(n)}\s*(?:h|hours?)\b")
+        for n in DAY.findall(value):
+            patterns[f"day {n}"] = re.compile(rf"\bday\s+{re.escape(n)}\b")
+        for base, power in POWER.findall(value):
+            patterns[f"{base}×10{power}"] = re.compile(rf"{re.escape(base)}\s*×\s*10{power}")
+    return patterns
+
+
+def book_prose(root: Path) -> dict[str, str]:
+    """Each chapter and the markdown of each analysis, without pasted values and code."""
+    prose = {
+        c.name: c.read_text(encoding="utf-8") for c in sorted((root / "chapters").glob("*.md"))
+    }
+    for notebook in sorted((root / "analyses").glob("*.ipynb")):
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        prose[notebook.name] = "\n".join(
+            "".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
+        )
+    return {name: PASTED_OR_CODE.sub("", text) for name, text in prose.items()}
+
+
+def typed_numbers(prose: dict[str, str], root: Path) -> list[tuple[str, str]]:
+    decimals, counts = glued_evidence_numbers(root)
+    quantities = glued_quantity_patterns(root)
     typed = []
-    for chapter in sorted((REPO / "chapters").glob("*.md")):
-        prose = PASTED_OR_CODE.sub("", chapter.read_text(encoding="utf-8"))
-        for number in TYPED_DECIMAL.findall(prose):
-            if number in decimals:
-                typed.append((chapter.name, number))
-        for number in TYPED_COUNT.findall(prose):
-            if number.replace(",", "") in counts:
-                typed.append((chapter.name, number))
-    assert typed == []
+    for name, text in prose.items():
+        typed += [(name, n) for n in TYPED_DECIMAL.findall(text) if n in decimals]
+        typed += [(name, n) for n in TYPED_COUNT.findall(text) if n.replace(",", "") in counts]
+        typed += [(name, q) for q, pattern in quantities.items() if pattern.search(text)]
+    return typed
+
+
+def test_no_chapter_types_a_number_the_analyses_glue():
+    assert typed_numbers(book_prose(REPO), REPO) == []
 
 
 def test_the_typed_number_check_catches_a_typed_estimate(tmp_path):
@@ -264,6 +302,33 @@ def test_the_typed_number_check_catches_a_typed_estimate(tmp_path):
     prose = f"MSCs gave an odds ratio of {estimate} across {count} animal studies."
     assert TYPED_DECIMAL.findall(prose) == [estimate]
     assert TYPED_COUNT.findall(prose) == [count]
+    assert sorted(n for _, n in typed_numbers({"x.md": prose}, REPO)) == sorted([estimate, count])
+
+
+def test_the_typed_number_check_catches_a_typed_time_or_dose():
+    from conftest import table_rows
+
+    # The first animal study whose glued timing holds a number of hours, and the dose cut-off.
+    timing = next(
+        r["timing"] for r in table_rows(REPO, "preclinical_studies") if HOURS.search(r["timing"])
+    )
+    hours = HOURS.search(timing).group(1)
+    cut_off = next(
+        r["subgroup"] for r in table_rows(REPO, "pooled_effects") if POWER.search(r["subgroup"])
+    )
+    base, power = POWER.search(cut_off).groups()
+    for prose in (
+        f"Cells were given {hours} hours after surgery.",
+        f"Cells were given {hours} h after surgery.",
+        f"Doses of {base} × 10{power} cells or more.",
+    ):
+        assert typed_numbers({"x.md": prose}, REPO), prose
+    pasted = "Cells were given {glue:text}`../analyses/evidence_tables.ipynb::t:s`."
+    assert typed_numbers(book_prose_of({"x.md": pasted}), REPO) == []
+
+
+def book_prose_of(texts: dict[str, str]) -> dict[str, str]:
+    return {name: PASTED_OR_CODE.sub("", text) for name, text in texts.items()}
 
 
 class Cells(HTMLParser):
