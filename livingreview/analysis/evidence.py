@@ -105,13 +105,16 @@ def clinical_findings(project: Project | None = None) -> dict[str, str]:
 
 
 def preclinical_timings(project: Project | None = None) -> dict[str, str]:
-    """``preclinical_<study>_timing``: when each animal study gave its product, as the data words it.
+    """``preclinical_<study>_timing``: when each animal study gave its product, in the data's words.
 
     A timing not yet confirmed carries the marker, as in the table.
     """
     studies = load_table("preclinical_studies", project)
     timings = mark(studies["timing"], confirmed(studies))
-    return {f"preclinical_{study}_timing": str(text) for study, text in zip(studies["study_id"], timings, strict=True)}
+    return {
+        f"preclinical_{study}_timing": str(text)
+        for study, text in zip(studies["study_id"], timings, strict=True)
+    }
 
 
 TRIAL_SOURCES = ("source review", "review search")

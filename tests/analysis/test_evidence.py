@@ -70,3 +70,23 @@ def test_pooled_table_names_each_meta_analysis_by_a_link_to_its_reference():
         ((labels[key], f"../chapters/bibliography.html#{anchor(key)}"),)
         for key in effects["ref_key"]
     ]
+
+
+def test_each_animal_study_timing_is_glued_as_the_data_word_it(tmp_path):
+    root = copy_repo(tmp_path / "repo")
+    project = Project(root)
+    studies = load_table("preclinical_studies", project)
+    timings = evidence.preclinical_timings(project)
+    assert set(timings) == {f"preclinical_{s}_timing" for s in studies["study_id"]}
+    confirmed_row = studies[studies["verification"] == "confirmed"].iloc[0]
+    key = f"preclinical_{confirmed_row['study_id']}_timing"
+    assert timings[key] == confirmed_row["timing"]
+    # an unconfirmed timing carries the visible marker, as in the table
+    path = root / "data" / "preclinical_studies.csv"
+    text = path.read_text(encoding="utf-8")
+    first = text.splitlines()[1]
+    path.write_text(text.replace(first, first.replace(",confirmed,", ",unverified,", 1)), "utf-8")
+    study = first.split(",")[0]
+    assert (
+        "unconfirmed" in evidence.preclinical_timings(Project(root))[f"preclinical_{study}_timing"]
+    )

@@ -67,3 +67,15 @@ def test_subgroups_on_different_measures_are_refused():
 )
 def test_differences_are_worded_as_fewer_or_more(point, low, high, text):
     assert pooled.describe_difference(point, low, high) == text
+
+
+def test_glue_values_carry_each_subgroup_label_as_the_data_word_it():
+    from conftest import REPO
+
+    from livingreview.data.package import load_table
+    from livingreview.data.project import Project
+
+    effects = load_table("pooled_effects", Project(REPO))
+    values = pooled.glue_values(effects)
+    for effect_id, subgroup in zip(effects["effect_id"], effects["subgroup"], strict=True):
+        assert values[f"{effect_id}_subgroup"] == subgroup
