@@ -30,7 +30,11 @@ def test_pdfs_per_chapter_and_for_the_book(built_book, tmp_path):
     make_pdfs = "from pathlib import Path; from livingreview.book.pdf import build_pdfs; "
     make_pdfs += "from livingreview.data.project import Project; "
     make_pdfs += f"build_pdfs(Project(Path({str(root)!r})))"
-    subprocess.run([sys.executable, "-c", make_pdfs], check=True, capture_output=True)
+    made = subprocess.run(
+        [sys.executable, "-c", make_pdfs], check=True, capture_output=True, text=True
+    )
+    # quiet: one line per PDF written, no server access log
+    assert made.stderr == "" and all(line.startswith("pdf   ") for line in made.stdout.splitlines())
     book = root / "_build" / "pdf" / "book.pdf"
     names = [name for _, name in chapter_pages(project)]
     assert {p.stem for p in (root / "_build" / "pdf").glob("*.pdf")} == {*names, "book"}
