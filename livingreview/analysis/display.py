@@ -38,8 +38,9 @@ class ChartHTML:
         spec = json.dumps(self.spec, sort_keys=True).replace("</", "<\\/")
         label = html.escape(self.description, quote=True)
         # Inputs go in their own element, outside the role="img" box (which hides its content
-        # from screen readers) and outside the <form> Vega would otherwise wrap them in.
-        controls, bind = "", ""
+        # from screen readers) and outside the <form> Vega would otherwise wrap them in; a chart
+        # without inputs binds to a detached element, so Vega adds no empty <form> to the page.
+        controls, bind = "", ", bind: document.createElement('div')"
         if self.has_controls:
             controls = f'<div id="{self.element_id}-controls" class="vega-chart-controls"></div>'
             bind = f", bind: document.getElementById('{self.element_id}-controls')"

@@ -287,6 +287,7 @@ def test_baseline_risk_slider_recomputes_absolute_effects(server, browser, built
     # at the default the chart shows the numbers the chapters glue
     default = float(values["sof_baseline_risk"].rstrip("%")) / 100
     assert float(slider.input_value()) == pytest.approx(default)
+    assert visit.page.locator("form.vega-bindings").count() == 0  # no form without a submit
     assert values["sof_overall_risk"] in chart_texts(visit, chart)
 
     other = 0.2 if default != 0.2 else 0.3
