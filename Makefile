@@ -33,7 +33,8 @@ build: $(INSTALLED)
 serve: $(INSTALLED)
 	$(BIN)/livingreview serve
 
-# One PDF per chapter and one for the book (needs Debian's chromium), into _build/pdf.
+# One PDF per chapter and one for the book (needs Debian's chromium), into _build/pdf;
+# answer keys with the solutions shown into _build/pdf/answers.
 pdf: book
 	$(BIN)/livingreview pdf
 

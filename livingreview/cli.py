@@ -316,7 +316,8 @@ def refresh_trials(
 @app.command()
 @reports_errors
 def pdf() -> None:
-    """Print every chapter and the whole book to PDF (needs Debian's chromium)."""
+    """Print every chapter and the whole book to PDF, and answer keys with the solutions shown
+    to _build/pdf/answers (needs Debian's chromium)."""
     from livingreview.book.pdf import build_pdfs
 
     build_pdfs(find_project())

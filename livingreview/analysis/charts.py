@@ -261,3 +261,161 @@ def meta_forest_plot(studies: pd.DataFrame, result, measure: str) -> alt.LayerCh
         )
         .configure_axis(labelFontSize=12, titleFontSize=12)
     )
+
+
+# Vega expressions of pooled.risk_with_ratio, per 1,000: OR scales the odds, HR assumes
+# proportional hazards over the same follow-up. The page recomputes them as the reader moves
+# the baseline-risk slider; the notebook's table shows the parameter's default.
+def _risk_expr(ratio: str) -> str:
+    return (
+        f"1000 * (datum.measure == 'OR' ? datum.{ratio} * baseline_risk / "
+        f"(1 - baseline_risk + datum.{ratio} * baseline_risk) : "
+        f"1 - pow(1 - baseline_risk, datum.{ratio}))"
+    )
+
+
+def absolute_effects_chart(effects: pd.DataFrame, baseline_risk: float) -> alt.LayerChart:
+    """Deaths per 1,000 with MSCs (95% CI) at a control risk the reader sets with a slider.
+
+    The slider starts at ``baseline_risk``, so the page first shows the numbers the chapters
+    glue; each row's text repeats them in the table's format, 'point (low to high)'.
+    """
+    data = pd.DataFrame(
+        {
+            "label": effects["label"].astype(str),
+            "measure": effects["measure"].astype(str),
+            "estimate": effects["estimate"].astype(float),
+            "ci_low": effects["ci_low"].astype(float),
+            "ci_high": effects["ci_high"].astype(float),
+        }
+    )
+    risk = alt.param(
+        name="baseline_risk",
+        value=float(baseline_risk),
+        bind=alt.binding_range(
+            min=0.01, max=0.99, step=0.01, name="Control-group risk of death (0 to 1): "
+        ),
+    )
+    order = list(data["label"])
+    x_scale = alt.Scale(domain=[0, 1000], nice=False)
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
+    base = (
+        alt.Chart(data)
+        .transform_calculate(
+            point=_risk_expr("estimate"),
+            low=_risk_expr("ci_low"),
+            high=_risk_expr("ci_high"),
+            control="1000 * baseline_risk",
+        )
+        .transform_calculate(
+            text="format(datum.point, '.0f') + ' (' + format(datum.low, '.0f') + ' to ' "
+            "+ format(datum.high, '.0f') + ')'",
+            difference="datum.point - datum.control",
+        )
+    )
+    tooltip = [
+        alt.Tooltip("label:N", title="Estimate"),
+        alt.Tooltip("control:Q", title="Control risk per 1,000", format=".0f"),
+        alt.Tooltip("text:N", title="Risk with MSCs per 1,000 (95% CI)"),
+        alt.Tooltip("difference:Q", title="Difference per 1,000", format="+.0f"),
+    ]
+    x = alt.X(
+        "low:Q", scale=x_scale, title="Deaths per 1,000 with MSCs (dashed line: control group)"
+    )
+    bars = base.mark_rule(strokeWidth=2, color=OKABE_ITO[0]).encode(
+        x=x, x2="high:Q", y=y, tooltip=tooltip
+    )
+    points = base.mark_point(filled=True, size=70, shape="square", color=OKABE_ITO[0]).encode(
+        x=alt.X("point:Q", scale=x_scale), y=y, tooltip=tooltip
+    )
+    control = (
+        alt.Chart(pd.DataFrame({"c": [0]}))
+        .transform_calculate(control="1000 * baseline_risk")
+        .mark_rule(strokeDash=[4, 4], color="#555555")
+        .encode(x=alt.X("control:Q", scale=x_scale))
+    )
+    numbers = base.mark_text(align="left", dx=8, fontSize=11).encode(
+        x=alt.datum(1000, scale=x_scale), y=y, text="text:N"
+    )
+    return (
+        alt.layer(control, bars, points, numbers)
+        .add_params(risk)
+        .properties(
+            title="Absolute effects: deaths per 1,000 animals with MSCs (95% CI)",
+            width=300,
+            height=alt.Step(24),
+            description=(
+                "Dot plot of the risk of death per 1,000 animals with MSC therapy implied by "
+                "each pooled ratio at the control-group risk set by the slider, a square at the "
+                "point estimate and a line across the 95% confidence interval; a dashed line "
+                "marks the control-group risk and the numbers at the right repeat the risk "
+                "with MSCs."
+            ),
+        )
+        .configure_axis(labelFontSize=11, titleFontSize=12)
+    )
+
+
+def evidence_map_explorer(
+    studies: pd.DataFrame, rows: str, columns: str, dimensions: tuple[str, ...]
+) -> alt.LayerChart:
+    """The evidence map with two menus choosing its dimensions, counted in the browser.
+
+    Starts at ``rows`` by ``columns``, so the page first shows the map the chapters describe.
+    """
+    pretty = {name: name.replace("_", " ") for name in dimensions}
+    options = list(dimensions)
+    labels = [pretty[name] for name in options]
+    row_param = alt.param(
+        name="map_rows",
+        value=rows,
+        bind=alt.binding_select(options=options, labels=labels, name="Rows: "),
+    )
+    column_param = alt.param(
+        name="map_columns",
+        value=columns,
+        bind=alt.binding_select(options=options, labels=labels, name="Columns: "),
+    )
+    base = (
+        alt.Chart(studies[["study", *options]].astype(str))
+        .transform_calculate(row="datum[map_rows]", column="datum[map_columns]")
+        .transform_aggregate(n="count()", names="values(study)", groupby=["row", "column"])
+        .transform_calculate(studies="join(pluck(datum.names, 'study'), '; ')")
+        .encode(
+            x=alt.X("column:N", title=None, axis=alt.Axis(labelAngle=-40, labelLimit=200)),
+            y=alt.Y("row:N", title=None, axis=alt.Axis(labelLimit=200)),
+        )
+    )
+    heat = base.mark_rect(stroke="#ffffff").encode(
+        color=alt.Color(
+            "n:Q", title="Studies", scale=alt.Scale(scheme="blues"), legend=alt.Legend(format="d")
+        ),
+        tooltip=[
+            alt.Tooltip("row:N", title="Row"),
+            alt.Tooltip("column:N", title="Column"),
+            alt.Tooltip("n:Q", title="Number of studies"),
+            alt.Tooltip("studies:N", title="Studies"),
+        ],
+    )
+    text = base.mark_text(fontSize=12).encode(
+        text="n:Q",
+        color=alt.condition("datum.n >= 3", alt.value("#ffffff"), alt.value("#000000")),
+    )
+    title = alt.Title(
+        text=alt.expr(
+            "'Evidence map: studies by ' + replace(map_rows, '_', ' ') + ' (rows) and ' "
+            "+ replace(map_columns, '_', ' ') + ' (columns)'"
+        )
+    )
+    return (
+        alt.layer(heat, text)
+        .add_params(row_param, column_param)
+        .properties(
+            title=title,
+            description=(
+                "Heatmap counting animal and clinical studies by the two dimensions chosen in "
+                "the menus above it; darker cells hold more studies and each cell names its "
+                "studies in the tooltip."
+            ),
+        )
+    )

@@ -29,18 +29,30 @@ class ChartHTML:
         digest = hashlib.sha256(json.dumps(self.spec, sort_keys=True).encode()).hexdigest()
         return f"vega-chart-{digest[:12]}"
 
+    @property
+    def has_controls(self) -> bool:
+        """Whether a parameter of the chart is bound to an input the reader can change."""
+        return any("bind" in p for p in self.spec.get("params", []))
+
     def _repr_html_(self) -> str:
         spec = json.dumps(self.spec, sort_keys=True).replace("</", "<\\/")
         label = html.escape(self.description, quote=True)
+        # Inputs go in their own element, outside the role="img" box (which hides its content
+        # from screen readers) and outside the <form> Vega would otherwise wrap them in; a chart
+        # without inputs binds to a detached element, so Vega adds no empty <form> to the page.
+        controls, bind = "", ", bind: document.createElement('div')"
+        if self.has_controls:
+            controls = f'<div id="{self.element_id}-controls" class="vega-chart-controls"></div>'
+            bind = f", bind: document.getElementById('{self.element_id}-controls')"
         return (
-            f'<figure class="vega-chart-figure">'
+            f'<figure class="vega-chart-figure">{controls}'
             f'<div id="{self.element_id}" class="vega-chart" role="img" aria-label="{label}"></div>'
             f'<figcaption class="visually-hidden sr-only">{label}</figcaption>'
             f"<script>(function() {{"
             f"var el = document.getElementById('{self.element_id}');"
             f"if (typeof vegaEmbed === 'undefined') {{ el.textContent = "
             f"'Chart unavailable: the Vega libraries did not load.'; return; }}"
-            f"vegaEmbed(el, {spec}, {{renderer: 'svg', actions: false}})"
+            f"vegaEmbed(el, {spec}, {{renderer: 'svg', actions: false{bind}}})"
             f".catch(function(err) {{ el.textContent = 'Chart failed to render: ' + err; }});"
             f"}})();</script></figure>"
         )

@@ -55,18 +55,62 @@ def _footer(title: str) -> str:
     )
 
 
-def build_pdfs(project: Project, report: Callable[[str], None] = print) -> Path:
-    """Print every chapter to ``_build/pdf/<name>.pdf`` and join them into ``book.pdf``."""
-    from playwright.sync_api import sync_playwright
+# An answer key is the chapter printed with its solutions open; the handout hides them.
+REVEAL_SOLUTIONS = (
+    "@media print { .solution, .solution.dropdown { display: block !important; }"
+    " .solution .toggle-button { display: none !important; } }"
+)
+REVEAL_SCRIPT = (
+    "() => document.querySelectorAll('.solution, .solution *').forEach("
+    "e => e.classList.remove('toggle-hidden'))"
+)
+
+
+def _print(page, target: Path, title: str) -> None:
+    page.pdf(
+        path=str(target),
+        format="A4",
+        print_background=True,
+        margin={"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"},
+        display_header_footer=True,
+        header_template="<span></span>",
+        footer_template=_footer(title),
+    )
+
+
+def _join(printed: list[tuple[str, Path]], target: Path, title: str, author: str) -> None:
     from pypdf import PdfWriter
+
+    book = PdfWriter()
+    for name, path in printed:
+        start = len(book.pages)
+        book.append(str(path))
+        book.add_outline_item(name, start)
+    book.add_metadata({"/Title": title, "/Author": author})
+    with open(target, "wb") as handle:
+        book.write(handle)
+
+
+def build_pdfs(project: Project, report: Callable[[str], None] = print) -> Path:
+    """Print every chapter to ``_build/pdf/<name>.pdf`` and join them into ``book.pdf``.
+
+    Chapters with exercises also get an answer key, ``_build/pdf/answers/<name>.pdf``, with
+    the solutions shown, joined into ``answers/book.pdf``. Answer keys are for teachers: they
+    are not copied into the published book.
+    """
+    from playwright.sync_api import sync_playwright
 
     book_html = project.html_dir
     if not (book_html / "index.html").is_file():
         raise PdfFailed("no book in _build/html: run `make book` first")
     out = project.build_dir / "pdf"
-    out.mkdir(parents=True, exist_ok=True)
+    answers_dir = out / "answers"
+    answers_dir.mkdir(parents=True, exist_ok=True)
+    for stale in answers_dir.glob("*.pdf"):  # a chapter may have lost its exercises
+        stale.unlink()
     server, base = serve_folder(book_html)
     printed: list[tuple[str, Path]] = []
+    answers: list[tuple[str, Path]] = []
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
@@ -85,31 +129,28 @@ def build_pdfs(project: Project, report: Callable[[str], None] = print) -> Path:
                 page.emulate_media(media="print")
                 title = page.title().split(" — ")[0].strip()
                 target = out / f"{name}.pdf"
-                page.pdf(
-                    path=str(target),
-                    format="A4",
-                    print_background=True,
-                    margin={"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"},
-                    display_header_footer=True,
-                    header_template="<span></span>",
-                    footer_template=_footer(title),
-                )
+                _print(page, target, title)
                 printed.append((title, target))
                 report(f"pdf   {target.relative_to(project.root)}")
+                if page.locator(".solution").count():
+                    page.add_style_tag(content=REVEAL_SOLUTIONS)
+                    page.evaluate(REVEAL_SCRIPT)
+                    key = answers_dir / f"{name}.pdf"
+                    _print(page, key, f"{title}: answer key")
+                    answers.append((title, key))
+                    report(f"pdf   {key.relative_to(project.root)} (answer key)")
             browser.close()
     finally:
         server.shutdown()
 
-    book = PdfWriter()
-    for title, path in printed:
-        start = len(book.pages)
-        book.append(str(path))
-        book.add_outline_item(title, start)
-    book.add_metadata({"/Title": identity(project).title, "/Author": identity(project).author})
+    me = identity(project)
     book_path = out / "book.pdf"
-    with open(book_path, "wb") as handle:
-        book.write(handle)
+    _join(printed, book_path, me.title, me.author)
     report(f"pdf   {book_path.relative_to(project.root)}")
+    if answers:
+        key = answers_dir / "book.pdf"
+        _join(answers, key, f"{me.title}: answer key", me.author)
+        report(f"pdf   {key.relative_to(project.root)} (answer key)")
     publish_pdfs(project, [name for _, name in chapter_pages(project)])
     return book_path
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import sys
 import threading
 from pathlib import Path
 
@@ -72,6 +73,16 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         super().end_headers()
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A browser that closes a page mid-download (the tests, the PDF printer) is routine:
+        # socketserver would print a traceback for each one.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 def serve_folder(
     folder: Path, port: int = 0, quiet: bool = True, live: LiveReload | None = None
 ) -> tuple[http.server.ThreadingHTTPServer, str]:
@@ -82,7 +93,7 @@ def serve_folder(
     handler_class = type("Handler", (_Handler,), {"quiet": quiet, "live": live})
     handler = functools.partial(handler_class, directory=str(folder))
     try:
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+        server = _Server(("127.0.0.1", port), handler)
     except OSError as exc:
         raise ServeFailed(
             f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}; "

@@ -49,10 +49,10 @@ def browser():
 class PageVisit:
     """A page load with everything that went wrong recorded."""
 
-    def __init__(self, browser, base: str, path: str):
+    def __init__(self, browser, base: str, path: str, viewport: dict | None = None):
         self.errors: list[str] = []
         self.failed: list[str] = []
-        self.page = browser.new_page()
+        self.page = browser.new_page(viewport=viewport) if viewport else browser.new_page()
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("requestfailed", lambda r: self.failed.append(r.url))
@@ -255,3 +255,99 @@ def test_exercise_solutions_are_hidden_until_asked(server, browser):
     body.wait_for(state="visible", timeout=5_000)
     assert "deaths per 1,000" in body.inner_text()
     assert visit.errors == []
+
+
+def glued(notebook: Path) -> dict[str, str]:
+    """The values an executed notebook glued, as the text the chapters show."""
+    values = {}
+    for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                values[name] = output["data"].get("application/papermill.record/text/plain", "")
+    return values
+
+
+def chart_texts(visit: PageVisit, chart) -> list[str]:
+    chart.locator("svg").first.wait_for(timeout=10_000)
+    return chart.locator("svg .mark-text text").all_text_contents()
+
+
+def test_baseline_risk_slider_recomputes_absolute_effects(server, browser, built_book):
+    from livingreview.analysis.pooled import risk_with_ratio
+
+    base, _ = server
+    values = glued(built_book / "_build" / "executed" / "pooled_effects.ipynb")
+    visit = PageVisit(browser, base, "analyses/pooled_effects.html")
+    slider = visit.page.locator(".vega-chart-controls input[type=range]")
+    assert slider.count() == 1
+    assert visit.page.get_by_label("Control-group risk of death").count() == 1
+    figure = visit.page.locator("figure.vega-chart-figure", has=slider)
+    chart = figure.locator(".vega-chart")
+    # at the default the chart shows the numbers the chapters glue
+    default = float(values["sof_baseline_risk"].rstrip("%")) / 100
+    assert float(slider.input_value()) == pytest.approx(default)
+    assert visit.page.locator("form.vega-bindings").count() == 0  # no form without a submit
+    assert values["sof_overall_risk"] in chart_texts(visit, chart)
+
+    other = 0.2 if default != 0.2 else 0.3
+    slider.fill(str(other))
+    key = "sun2020_mortality_overall"
+    per_1000 = [
+        f"{1000 * risk_with_ratio(other, float(values[f'{key}_{q}']), 'OR'):.0f}"
+        for q in ("estimate", "ci_low", "ci_high")
+    ]
+    expected = f"{per_1000[0]} ({per_1000[1]} to {per_1000[2]})"
+    visit.page.wait_for_function(
+        "([el, text]) => [...el.querySelectorAll('svg .mark-text text')]"
+        ".some(t => t.textContent === text)",
+        arg=[chart.element_handle(), expected],
+        timeout=5_000,
+    )
+    assert values["sof_overall_risk"] not in chart_texts(visit, chart)
+    assert visit.errors == []
+
+
+def test_evidence_map_menus_change_its_dimensions(server, browser):
+    base, _ = server
+    visit = PageVisit(browser, base, "analyses/evidence_map.html")
+    rows = visit.page.get_by_role("combobox", name="Rows")
+    assert rows.count() == 1 and visit.page.get_by_role("combobox", name="Columns").count() == 1
+    chart = visit.page.locator("figure.vega-chart-figure", has=rows).locator(".vega-chart")
+    chart.locator("svg").first.wait_for(timeout=10_000)
+    assert "clinical" not in chart.inner_text()
+    rows.select_option("kind")
+    visit.page.wait_for_function(
+        "el => el.textContent.includes('clinical')", arg=chart.element_handle(), timeout=5_000
+    )
+    assert visit.errors == []
+
+
+def test_no_page_scrolls_sideways_at_360_px(server, browser):
+    base, html = server
+    wide = {}
+    for path in all_pages(html):
+        if (html / path).read_text(encoding="utf-8").startswith('<meta http-equiv="Refresh"'):
+            continue  # a redirect stub; the page it leads to is checked itself
+        visit = PageVisit(browser, base, path, viewport={"width": 360, "height": 800})
+        width = visit.page.evaluate("document.documentElement.scrollWidth")
+        if width > 360:
+            wide[path] = width
+        visit.page.close()
+    assert wide == {}
+
+
+def test_repository_link_is_on_every_page(server, browser, built_book):
+    from livingreview.data.identity import identity
+    from livingreview.data.project import Project
+
+    url = identity(Project(built_book)).repository_url
+    assert url.startswith("https://")
+    base, html = server
+    missing = []
+    for path in all_pages(html):
+        visit = PageVisit(browser, base, path)
+        if visit.page.locator(f'a[href="{url}"]').count() == 0:
+            missing.append(path)
+        visit.page.close()
+    assert missing == []

@@ -30,7 +30,11 @@ def test_pdfs_per_chapter_and_for_the_book(built_book, tmp_path):
     make_pdfs = "from pathlib import Path; from livingreview.book.pdf import build_pdfs; "
     make_pdfs += "from livingreview.data.project import Project; "
     make_pdfs += f"build_pdfs(Project(Path({str(root)!r})))"
-    subprocess.run([sys.executable, "-c", make_pdfs], check=True, capture_output=True)
+    made = subprocess.run(
+        [sys.executable, "-c", make_pdfs], check=True, capture_output=True, text=True
+    )
+    # quiet: one line per PDF written, no server access log
+    assert made.stderr == "" and all(line.startswith("pdf   ") for line in made.stdout.splitlines())
     book = root / "_build" / "pdf" / "book.pdf"
     names = [name for _, name in chapter_pages(project)]
     assert {p.stem for p in (root / "_build" / "pdf").glob("*.pdf")} == {*names, "book"}
@@ -54,3 +58,43 @@ def test_pdfs_per_chapter_and_for_the_book(built_book, tmp_path):
     page = (root / "_build" / "html" / "chapters" / "preclinical.html").read_text(encoding="utf-8")
     assert 'href="../_pdf/preclinical.pdf"' in page
     assert (root / "_build" / "html" / "_pdf" / "preclinical.pdf").is_file()
+    # answer keys: the chapters with exercises again, solutions shown; never published
+    answers = root / "_build" / "pdf" / "answers"
+    with_exercises = [
+        n
+        for n in names
+        if "{exercise}" in (built_book / "chapters" / f"{n}.md").read_text(encoding="utf-8")
+    ]
+    assert with_exercises and {p.stem for p in answers.glob("*.pdf")} == {*with_exercises, "book"}
+    assert not (root / "_build" / "html" / "_pdf" / "answers").exists()
+    solution = solution_words(source, "ex-preclinical-2")
+    key = pdf_text(answers / "preclinical.pdf")
+    handout = " ".join(preclinical.split())
+    assert "Solution to Exercise 1" in key and solution in key
+    assert "Solution to" not in handout and solution not in handout
+    assert solution in pdf_text(answers / "book.pdf")
+    # exercises are numbered within their chapter, so a one-chapter handout starts at 1
+    for name in with_exercises:
+        count = (
+            (built_book / "chapters" / f"{name}.md").read_text(encoding="utf-8").count("{exercise}")
+        )
+        text = pdf_text(root / "_build" / "pdf" / f"{name}.pdf")
+        assert f"Exercise {count}" in text and f"Exercise {count + 1} " not in text, name
+
+
+def pdf_text(path) -> str:
+    from pypdf import PdfReader
+
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(path).pages).split())
+
+
+def solution_words(source: str, label: str) -> str:
+    """The first words of a plain-text line of the solution to ``label``, as a reader sees them."""
+    body = source.split(f"{{solution}} {label}", 1)[1].split("\n:::", 1)[0]
+    plain = [
+        line for line in body.splitlines()[2:]
+        if line.strip() and not re.search(r"[{}`*\[\]_]", line)
+    ]  # fmt: skip
+    words = re.split("[\"']", plain[-1])[0].split()[:6]  # print curls straight quotes
+    assert len(words) >= 3, plain[-1]
+    return " ".join(words)

@@ -4,6 +4,7 @@
 - ``stamps``: the review chapters' evidence stamp; pages depend on the notebooks they quote;
 - ``citation``: ``book-citation``, BibTeX for the book and its chapters;
 - ``bibstyle``: author-year labels in the bibliography, matching the citations and tables;
+- ``exercises``: exercises numbered within their chapter;
 - ``offline``: no remote script or stylesheet on any page;
 - ``pdf_links``: where ``livingreview pdf`` links each chapter's PDF;
 - ``theme``: theme defaults.
@@ -16,6 +17,7 @@ from __future__ import annotations
 from livingreview.book.sphinx import (
     bibstyle,
     citation,
+    exercises,
     figures,
     offline,
     pdf_links,
@@ -25,6 +27,6 @@ from livingreview.book.sphinx import (
 
 
 def setup(app):
-    for feature in (figures, stamps, citation, bibstyle, offline, pdf_links, theme):
+    for feature in (figures, stamps, citation, bibstyle, exercises, offline, pdf_links, theme):
         feature.register(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
