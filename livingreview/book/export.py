@@ -72,8 +72,9 @@ def notebook_html(notebook: Path, title: str) -> str:
             parts.append(markdown.render(cell.source))
         elif cell.cell_type == "code":
             tags = cell.metadata.get("tags", [])
-            label = " (parameters)" if "injected-parameters" in tags else ""
-            parts.append(f"<pre><code>{html.escape(cell.source)}</code></pre>{label}")
+            if "injected-parameters" in tags:
+                parts.append("<p><strong>The parameters of this run:</strong></p>")
+            parts.append(f"<pre><code>{html.escape(cell.source)}</code></pre>")
             shown = [_output_html(o, markdown) for o in cell.get("outputs", [])]
             parts.extend(f'<div class="output">{s}</div>' for s in shown if s)
     return (
