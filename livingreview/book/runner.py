@@ -253,7 +253,10 @@ def parse_parameter(text: str) -> tuple[str, Any]:
     if "=" not in text:
         raise ParameterInvalid(f"expected key=value, got {text!r}")
     key, raw = text.split("=", 1)
-    value = yaml.safe_load(raw)
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:  # not YAML (say "a: [b"): the text as typed
+        value = raw
     if isinstance(value, datetime.date):  # YAML reads 2026-11-25 as a date
         value = value.isoformat()
     return key.strip(), value

@@ -293,3 +293,11 @@ def test_papermill_help_shows_every_parameters_type_and_help():
             kind = type(parameter.default).__name__
             assert re.search(rf"^  {name}: {kind} \(default", shown, re.M), (notebook.name, name)
             assert parameter.comment and parameter.comment in " ".join(shown.split()), name
+
+
+def test_a_plain_date_needs_no_quotes_and_odd_text_is_kept_as_typed():
+    assert runner.parse_parameter("as_of=2026-11-25") == ("as_of", "2026-11-25")
+    assert runner.parse_parameter("stale_months=6") == ("stale_months", 6)
+    assert runner.parse_parameter("version_label=a: [b") == ("version_label", "a: [b")
+    with pytest.raises(runner.ParameterInvalid, match="expected key=value"):
+        runner.parse_parameter("as_of")
