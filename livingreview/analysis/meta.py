@@ -205,7 +205,10 @@ def resolve_data_path(data_path: str | os.PathLike) -> Path:
     try:
         root = find_project(Path(os.environ[ROOT_ENV]) if ROOT_ENV in os.environ else None).root
     except ProjectNotFound:
-        return path.resolve()
+        try:  # started outside any checkout: the one this package belongs to
+            root = find_project(Path(__file__).resolve().parents[2]).root
+        except ProjectNotFound:
+            return path.resolve()
     return (root / path).resolve()
 
 
