@@ -39,6 +39,26 @@ def reports_errors(command):
     return wrapper
 
 
+def _project_for_run() -> Project:
+    """The checkout around the cwd, else the one this package was installed from.
+
+    So `.venv/bin/livingreview run NAME -p data_path=mine.csv` works from the folder that
+    holds the reader's file.
+    """
+    from livingreview.data.project import ProjectNotFound
+
+    try:
+        return find_project()
+    except ProjectNotFound:
+        home = Path(__file__).resolve().parent.parent
+        try:
+            return find_project(home)
+        except ProjectNotFound:
+            raise ProjectNotFound(
+                f"no book checkout (a folder with _config.yml and data/) at or above {Path.cwd()}"
+            ) from None
+
+
 class ValidationFailed(LivingReviewError):
     pass
 
@@ -80,11 +100,22 @@ def run(
     force: Annotated[bool, typer.Option(help="Execute even if nothing changed.")] = False,
     jobs: Annotated[int | None, typer.Option(help="Parallel kernels (default: cores).")] = None,
 ) -> None:
-    """Execute the analyses whose notebook, parameters, inputs or code changed."""
-    from livingreview.book.manifest import select_runs
-    from livingreview.book.runner import ParameterInvalid, custom_run, parse_parameter, run_analyses
+    """Execute the analyses whose notebook, parameters, inputs or code changed.
 
-    project = find_project()
+    With -p the run always executes, into its own NAME-custom files (the book's run stays
+    untouched): the executed notebook, an offline HTML page of it and its glued values.
+    """
+    from livingreview.book.export import export_run
+    from livingreview.book.manifest import select_runs
+    from livingreview.book.runner import (
+        ParameterInvalid,
+        custom_run,
+        output_path,
+        parse_parameter,
+        run_analyses,
+    )
+
+    project = _project_for_run()
     selected = select_runs(project, names)
     if parameter:
         if len(selected) != 1:
@@ -93,9 +124,10 @@ def run(
         selected = [custom_run(project, selected[0], overrides)]
     run_analyses(project, selected, force=force or bool(parameter), jobs=jobs)
     if parameter:
-        typer.echo(
-            f"executed notebook: {project.rel(project.executed_dir)}/{selected[0].name}.ipynb"
-        )
+        notebook = output_path(project, selected[0])
+        typer.echo(f"executed notebook: {notebook}")
+        for what, path in export_run(notebook, selected[0].title or selected[0].name).items():
+            typer.echo(f"{what}: {path}")
 
 
 @app.command()

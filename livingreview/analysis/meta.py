@@ -52,12 +52,17 @@ ratio scale; ``analysis_estimate`` and ``se`` stay on the analysis scale.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 from statsmodels.stats.contingency_tables import StratifiedTable
+
+from livingreview.data.project import ROOT_ENV, ProjectNotFound, find_project
+from livingreview.errors import LivingReviewError
 
 COLUMNS = ("study", "events_treatment", "n_treatment", "events_control", "n_control")
 MEASURES = {"OR": "Odds ratio", "RR": "Risk ratio", "RD": "Risk difference"}
@@ -182,6 +187,50 @@ def validate_studies(frame: pd.DataFrame) -> pd.DataFrame:
                 f"({clean.at[row, f'n_{arm}']})"
             )
     return clean
+
+
+class StudiesInvalid(LivingReviewError):
+    """A study CSV that cannot be analysed; the message names the file, row and column."""
+
+
+def resolve_data_path(data_path: str | os.PathLike) -> Path:
+    """An absolute path; a relative one is relative to the project root, not the cwd.
+
+    So the notebook gives the same answer when opened from ``analyses/`` or run from any
+    folder. The runner passes a reader's own file as an absolute path.
+    """
+    path = Path(data_path).expanduser()
+    if path.is_absolute():
+        return path
+    try:
+        root = find_project(Path(os.environ[ROOT_ENV]) if ROOT_ENV in os.environ else None).root
+    except ProjectNotFound:
+        try:  # started outside any checkout: the one this package belongs to
+            root = find_project(Path(__file__).resolve().parents[2]).root
+        except ProjectNotFound:
+            return path.resolve()
+    return (root / path).resolve()
+
+
+def read_studies(data_path: str | os.PathLike) -> pd.DataFrame:
+    """Read and check a study CSV (read-only); StudiesInvalid in one line naming the file.
+
+    Rows are numbered from 1 (the first data row, line 2 of the file).
+    """
+    path = resolve_data_path(data_path)
+    if not path.is_file():
+        raise StudiesInvalid(
+            f"{path}: file not found; expected a CSV with the columns {', '.join(COLUMNS)}"
+        )
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        reason = " ".join(str(exc).split())
+        raise StudiesInvalid(f"{path}: cannot read as CSV ({reason})") from None
+    try:
+        return validate_studies(frame)
+    except ValueError as exc:
+        raise StudiesInvalid(f"{path}: {exc}") from None
 
 
 def _cells(frame: pd.DataFrame) -> tuple[np.ndarray, ...]:

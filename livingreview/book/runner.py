@@ -23,7 +23,8 @@ from typing import Any
 
 import yaml
 
-from livingreview.book.manifest import Run, check_parameters
+from livingreview.book.execute import USER_ERROR
+from livingreview.book.manifest import Run, check_parameters, read_parameters
 from livingreview.data import guard
 from livingreview.data.files import write_atomic
 from livingreview.data.project import Project
@@ -64,9 +65,17 @@ def fingerprint(project: Project, run: Run, code: str) -> dict[str, Any]:
     return {
         "notebook": _sha(run.notebook.read_bytes()),
         "parameters": _sha(json.dumps(run.parameters, sort_keys=True).encode()),
-        "inputs": {project.rel(p): _sha(p.read_bytes()) for p in sorted(run.inputs)},
+        "inputs": {_label(project, p): _sha(p.read_bytes()) for p in sorted(run.inputs)},
         "code": code,
     }
+
+
+def _label(project: Project, path: Path) -> str:
+    """A path relative to the root, or absolute for a reader's own file outside the book."""
+    resolved = Path(path).resolve()
+    if resolved.is_relative_to(project.root.resolve()):
+        return project.rel(resolved)
+    return str(resolved)
 
 
 @dataclass(frozen=True)
@@ -127,9 +136,16 @@ def plan(project: Project, runs: list[Run], force: bool = False) -> list[Decisio
 
 
 class AnalysisFailed(LivingReviewError):
+    """Failed runs: a user error in one line each, any other failure with its traceback."""
+
     def __init__(self, failures: dict[str, str], after: str = ""):
         self.failures = failures
-        parts = [f"analysis '{name}' failed:\n{text}" for name, text in failures.items()]
+        parts = [
+            f"analysis '{name}' failed: {text}"
+            if "\n" not in text
+            else f"analysis '{name}' failed:\n{text}"
+            for name, text in failures.items()
+        ]
         super().__init__("\n\n".join(parts) + (f"\n{after}" if after else ""))
 
 
@@ -179,13 +195,14 @@ def execute_run(project: Project, run: Run, code: str) -> None:
     with tempfile.TemporaryDirectory(dir=project.executed_dir) as tmp:
         tmp_out = Path(tmp) / f"{run.name}.ipynb"
         cmd = [
-            sys.executable, "-m", "papermill", str(run.notebook), str(tmp_out),
-            "-y", yaml.safe_dump(run.parameters or {}),
-            "--cwd", str(project.root), "--no-progress-bar", "-k", "python3",
+            sys.executable, "-m", "livingreview.book.execute", str(run.notebook), str(tmp_out),
+            "--parameters", yaml.safe_dump(run.parameters or {}), "--cwd", str(project.root),
         ]  # fmt: skip
         proc = subprocess.run(
             cmd, capture_output=True, text=True, env=_environment(project, run), cwd=project.root
         )
+        if proc.returncode == USER_ERROR:  # raised on purpose by the notebook: its message only
+            raise AnalysisFailed({run.name: ANSI.sub("", proc.stderr).strip().splitlines()[-1]})
         if proc.returncode != 0:
             text = ANSI.sub("", proc.stderr).strip()
             # papermill's last lines hold the failing cell and its traceback
@@ -236,7 +253,10 @@ def parse_parameter(text: str) -> tuple[str, Any]:
     if "=" not in text:
         raise ParameterInvalid(f"expected key=value, got {text!r}")
     key, raw = text.split("=", 1)
-    value = yaml.safe_load(raw)
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:  # not YAML (say "a: [b"): the text as typed
+        value = raw
     if isinstance(value, datetime.date):  # YAML reads 2026-11-25 as a date
         value = value.isoformat()
     return key.strip(), value
@@ -246,19 +266,31 @@ class ParameterInvalid(LivingReviewError):
     pass
 
 
-def custom_run(project: Project, base: Run, overrides: dict[str, Any]) -> Run:
+def custom_run(
+    project: Project, base: Run, overrides: dict[str, Any], cwd: Path | None = None
+) -> Run:
     """A reader's own parameters for ``base``: its own output, so the book's run stays untouched.
 
-    A file named by a parameter (a reader's own data, say) becomes a declared input.
+    A path parameter (its help starts with ``path:``) names a file relative to ``cwd``, where
+    the reader typed the command; it is passed on as an absolute path and becomes a declared
+    input, read where it is (never copied into the book).
     """
+    declared = read_parameters(base.notebook)
+    cwd = Path.cwd() if cwd is None else Path(cwd)
+    overrides = dict(overrides)
+    named = []
+    for key, value in overrides.items():
+        parameter = declared.get(key)
+        if parameter is None or not parameter.comment.startswith("path") or not value:
+            continue
+        path = (cwd / Path(str(value)).expanduser()).resolve()
+        if not path.is_file():
+            raise ParameterInvalid(f"{base.name}: parameter '{key}': file not found: {path}")
+        overrides[key] = str(path)
+        named.append(path)
     merged = {**base.parameters, **overrides}
     problems = check_parameters(base.notebook, merged)
     if problems:
         raise ParameterInvalid("\n".join(f"{base.name}: {p}" for p in problems))
-    named = [
-        project.root / str(v)
-        for v in overrides.values()
-        if isinstance(v, str) and v and (project.root / v).is_file()
-    ]
     inputs = tuple(dict.fromkeys([*base.inputs, *named]))
     return Run(f"{base.name}-custom", base.notebook, merged, inputs, base.title)

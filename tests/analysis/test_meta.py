@@ -395,3 +395,42 @@ def test_forest_plot(bcg, measure, method):
     assert any(t and meta.MEASURES[measure] in t for t in x_titles)
     # the raw frame works too, and the pooled row carries the weights' total
     assert charts.meta_forest_plot(bcg, result, measure).to_dict()["title"] == spec["title"]
+
+
+# --- reading a reader's CSV ----------------------------------------------------------------
+
+HEADER = ",".join(meta.COLUMNS)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (f"{HEADER}\nA,4,123,11,139\nB,-6,306,29,303\n",
+         r"row 2 \(study 'B'\), column 'events_treatment': -6 is negative"),
+        (f"{HEADER}\nA,400,123,11,139\nB,6,306,29,303\n",
+         r"row 1 \(study 'A'\), column 'events_treatment': 400 events exceed n_treatment"),
+        (f"{HEADER}\nA,4,123,11,lots\nB,6,306,29,303\n",
+         r"row 1 \(study 'A'\), column 'n_control': 'lots' is missing or not a number"),
+        ("study,events_treatment,n_treatment\nA,4,123\nB,6,306\n",
+         r"missing column\(s\) 'events_control', 'n_control'; expected study"),
+    ],
+)  # fmt: skip
+def test_read_studies_names_the_file_row_and_column_in_one_line(tmp_path, text, message):
+    path = tmp_path / "mine.csv"
+    path.write_text(text)
+    with pytest.raises(meta.StudiesInvalid, match=message) as error:
+        meta.read_studies(path)
+    assert str(error.value).startswith(f"{path}: ")
+    assert "\n" not in str(error.value)
+
+
+def test_read_studies_missing_file_says_what_was_expected(tmp_path):
+    with pytest.raises(meta.StudiesInvalid, match=r"mine\.csv: file not found; expected a CSV"):
+        meta.read_studies(tmp_path / "mine.csv")
+
+
+def test_relative_data_path_is_relative_to_the_book_not_the_cwd(tmp_path, monkeypatch, bcg):
+    monkeypatch.setenv("LIVINGREVIEW_ROOT", str(REPO))
+    monkeypatch.chdir(tmp_path)  # as when the notebook is opened from another folder
+    frame = meta.read_studies("data/examples/bcg_trials.csv")
+    pd.testing.assert_frame_equal(frame, bcg)

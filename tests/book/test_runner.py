@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import os
+import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -112,7 +117,9 @@ def test_undeclared_input_is_an_error(executed):
         runner.run_analyses(executed, load_manifest(executed), report=lambda _: None)
     message = str(failure.value)
     assert "analysis 'counts' failed" in message
-    assert "UndeclaredInputError" in message and "data/secret.csv" in message
+    # raised on purpose inside the notebook: its message in one line, no traceback
+    assert "data/secret.csv" in message and "Traceback" not in message
+    assert len(message.splitlines()) == 1
     # the earlier good output is kept, not replaced by the failed run
     assert glued_total(executed, "counts") == "3"
 
@@ -185,3 +192,112 @@ def test_cli_refuses_bad_parameters_before_executing(mini_project):
     assert result.returncode == 1
     assert "unknown parameter 'factr'" in result.stderr
     assert not (mini_project / "_build" / "executed").exists()
+
+
+# --- a reader's own runs of the book's analyses ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def book_copy(tmp_path_factory) -> Path:
+    from conftest import copy_repo
+
+    return copy_repo(tmp_path_factory.mktemp("reader") / "repo")
+
+
+def reader_cli(root: Path, cwd: Path, *args: str):
+    """The CLI as a reader types it in ``cwd``, a folder outside the book."""
+    env = {**os.environ, "LIVINGREVIEW_ROOT": str(root)}
+    return subprocess.run(
+        [sys.executable, "-m", "livingreview", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+
+
+def test_meta_analysis_of_a_csv_outside_the_book(book_copy, tmp_path):
+    import pandas as pd
+
+    from livingreview.analysis import meta
+
+    example = pd.read_csv(book_copy / "data" / "examples" / "bcg_trials.csv")
+    mine = tmp_path / "elsewhere" / "my trials.csv"
+    mine.parent.mkdir()
+    example.iloc[:6].to_csv(mine, index=False)
+    before = mine.read_bytes()
+    result = reader_cli(
+        book_copy, mine.parent, "run", "meta_analysis", "-p", "data_path=my trials.csv",
+        "-p", "measure=OR", "-p", "method=DL",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    expected = meta.pool(meta.read_studies(mine), "OR", "DL")
+    out = book_copy / "_build" / "executed"
+    values = json.loads((out / "meta_analysis-custom.glue.json").read_text())
+    assert float(values["pooled_estimate"]) == pytest.approx(expected.pooled_estimate, rel=1e-9)
+    assert values["meta_summary"] == meta.summarise(expected)
+    with (out / "meta_analysis-custom.glue.csv").open() as handle:
+        rows = {row["name"]: row["value"] for row in csv.DictReader(handle)}
+    assert rows == values
+    page = (out / "meta_analysis-custom.html").read_text()
+    assert "<svg" in page and "Forest plot" in page  # the chart, drawn without JavaScript
+    assert not re.search(r"<(script|link)[^>]*(src|href)=[\"']?(https?:)?//", page)
+    for what in ("executed notebook", "HTML page", "glued values (CSV)", "glued values (JSON)"):
+        assert what in result.stdout
+    # read where it is: never copied into the book, never changed
+    assert mine.read_bytes() == before
+    assert not [p for p in book_copy.rglob("*.csv") if p.name == mine.name]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("study,events_treatment,n_treatment,events_control,n_control\nA,4,123,11,139\n"
+         "B,-6,306,29,303\n", r"row 2 \(study 'B'\), column 'events_treatment': -6 is negative"),
+        ("study,events_treatment,n_treatment,events_control,n_control\nA,400,123,11,139\n"
+         "B,6,306,29,303\n", r"row 1 \(study 'A'\), column 'events_treatment': 400 events exceed"),
+        (None, r"parameter 'data_path': file not found: .*bad\.csv"),
+    ],
+)  # fmt: skip
+def test_a_bad_csv_gets_one_line_without_traceback(book_copy, tmp_path, text, expected):
+    bad = tmp_path / "bad.csv"
+    if text is not None:
+        bad.write_text(text)
+    result = reader_cli(book_copy, tmp_path, "run", "meta_analysis", "-p", "data_path=bad.csv")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    (line,) = result.stderr.strip().splitlines()
+    assert str(bad) in line and re.search(expected, line), line
+
+
+def test_a_book_run_with_force_executes_again(executed):
+    messages: list[str] = []
+    runner.run_analyses(executed, load_manifest(executed), force=True, report=messages.append)
+    assert "run   counts: forced" in messages and "done  counts" in messages
+
+
+def test_papermill_help_shows_every_parameters_type_and_help():
+    from conftest import REPO
+
+    from livingreview.book.manifest import read_parameters
+
+    for notebook in sorted((REPO / "analyses").glob("*.ipynb")):
+        shown = subprocess.run(
+            [sys.executable, "-m", "papermill", "--help-notebook", str(notebook)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert "Unknown type" not in shown, notebook.name
+        for name, parameter in read_parameters(notebook).items():
+            kind = type(parameter.default).__name__
+            assert re.search(rf"^  {name}: {kind} \(default", shown, re.M), (notebook.name, name)
+            assert parameter.comment and parameter.comment in " ".join(shown.split()), name
+
+
+def test_a_plain_date_needs_no_quotes_and_odd_text_is_kept_as_typed():
+    assert runner.parse_parameter("as_of=2026-11-25") == ("as_of", "2026-11-25")
+    assert runner.parse_parameter("stale_months=6") == ("stale_months", 6)
+    assert runner.parse_parameter("version_label=a: [b") == ("version_label", "a: [b")
+    with pytest.raises(runner.ParameterInvalid, match="expected key=value"):
+        runner.parse_parameter("as_of")
