@@ -18,6 +18,7 @@ from pathlib import Path
 
 from livingreview.book.manifest import Run
 from livingreview.book.runner import code_fingerprint, output_path
+from livingreview.book.sphinx.guard import STAGE_MARKER
 from livingreview.data.files import sync_file
 from livingreview.data.project import Project
 from livingreview.errors import LivingReviewError
@@ -86,6 +87,8 @@ def stage(project: Project, runs: list[Run]) -> tuple[Path, bool]:
             )
         wanted[stage_dir / "analyses" / f"{run.name}.ipynb"] = executed
     bundle = stage_dir / "_static" / VEGA_BUNDLE
+    # Tells the Sphinx extension it reads staged sources, not the bare repository.
+    wanted[stage_dir / STAGE_MARKER] = b"sources staged by livingreview book\n"
     wanted[bundle] = vega_bundle(project)
     changed = False
     for dest, src in wanted.items():
