@@ -8,6 +8,8 @@ the environment is ready (before any page is written) gives every build the same
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 def copy_extension_stylesheets(app, env) -> list[str]:
     if app.builder is None or app.builder.format != "html":
@@ -15,6 +17,7 @@ def copy_extension_stylesheets(app, env) -> list[str]:
     from myst_nb.sphinx_ext import add_global_html_resources
     from sphinx_exercise import copy_asset_files
 
+    Path(app.outdir, "_static").mkdir(parents=True, exist_ok=True)  # not made yet on a clean build
     add_global_html_resources(app, None)
     copy_asset_files(app, None)
     return []
