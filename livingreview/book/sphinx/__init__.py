@@ -8,7 +8,8 @@
 - ``offline``: no remote script or stylesheet on any page;
 - ``pdf_links``: where ``livingreview pdf`` links each chapter's PDF;
 - ``theme``: theme defaults;
-- ``assets``: extension stylesheets linked with their checksum on every build.
+- ``assets``: extension stylesheets linked with their checksum on every build;
+- ``exercise_ids``: no id repeated on a page with several exercises.
 
 Moved pages are redirected by sphinx-reredirects (``redirects`` in ``_config.yml``).
 """
@@ -19,6 +20,7 @@ from livingreview.book.sphinx import (
     assets,
     bibstyle,
     citation,
+    exercise_ids,
     figures,
     guard,
     offline,
@@ -29,6 +31,17 @@ from livingreview.book.sphinx import (
 
 
 def setup(app):
-    for feature in (guard, figures, stamps, citation, bibstyle, offline, pdf_links, theme, assets):
+    for feature in (
+        guard,
+        figures,
+        stamps,
+        citation,
+        bibstyle,
+        offline,
+        pdf_links,
+        theme,
+        assets,
+        exercise_ids,
+    ):
         feature.register(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
