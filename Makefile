@@ -13,10 +13,17 @@ $(INSTALLED): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(INSTALLED)
 
+# The HTML checkers the tests run (Nu HTML checker, pa11y), pinned in package-lock.json. No
+# install scripts: they would download a Java runtime and a browser; Debian's are used instead.
+NODE_INSTALLED := node_modules/.installed
+$(NODE_INSTALLED): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $(NODE_INSTALLED)
+
 book: $(INSTALLED)
 	$(BIN)/livingreview book
 
-test: $(INSTALLED)
+test: $(INSTALLED) $(NODE_INSTALLED)
 	$(BIN)/ruff check livingreview tests benchmarks
 	$(BIN)/ruff format --check livingreview tests benchmarks
 	$(BIN)/python -m pytest

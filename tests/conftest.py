@@ -15,7 +15,7 @@ import pytest
 # The book the tests check: this checkout, or (for the update-path test) an updated copy.
 REPO = Path(os.environ.get("LIVINGREVIEW_TEST_REPO") or Path(__file__).resolve().parents[1])
 IGNORE = shutil.ignore_patterns(
-    ".venv", "_build", ".git", "__pycache__", ".pytest_cache", ".ruff_cache"
+    ".venv", "_build", ".git", "__pycache__", ".pytest_cache", ".ruff_cache", "node_modules"
 )
 
 

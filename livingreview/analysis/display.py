@@ -47,14 +47,15 @@ class ChartHTML:
         return (
             f'<figure class="vega-chart-figure">{controls}'
             f'<div id="{self.element_id}" class="vega-chart" role="img" aria-label="{label}"></div>'
-            f'<figcaption class="visually-hidden sr-only">{label}</figcaption>'
+            # The script follows the figure: HTML allows a caption only first or last in it.
+            f'<figcaption class="visually-hidden sr-only">{label}</figcaption></figure>'
             f"<script>(function() {{"
             f"var el = document.getElementById('{self.element_id}');"
             f"if (typeof vegaEmbed === 'undefined') {{ el.textContent = "
             f"'Chart unavailable: the Vega libraries did not load.'; return; }}"
             f"vegaEmbed(el, {spec}, {{renderer: 'svg', actions: false{bind}}})"
             f".catch(function(err) {{ el.textContent = 'Chart failed to render: ' + err; }});"
-            f"}})();</script></figure>"
+            f"}})();</script>"
         )
 
     def _repr_svg_(self) -> str:
@@ -166,3 +167,28 @@ class Text:
 
     def __repr__(self) -> str:
         return self.text
+
+
+def _frame_html(frame: pd.DataFrame) -> str:
+    """pandas's notebook view of a DataFrame without its ``<style scoped>``, invalid in HTML.
+
+    Without the row index: a table with headers in one row only needs no scope attributes.
+    """
+    return frame.to_html(
+        index=False,
+        max_rows=pd.get_option("display.max_rows"),
+        max_cols=pd.get_option("display.max_columns"),
+    )
+
+
+def _show_frames_as_valid_html() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:  # in a notebook: an analysis showing a DataFrame as its cell's result
+        shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, _frame_html)
+
+
+_show_frames_as_valid_html()

@@ -26,6 +26,7 @@ def citation(project: Project, version: str, released: str) -> dict:
         "url": me.repository_url,
         "repository-code": me.repository_url,
         "license": me.licence,
+        "notes": f"Based on {source.short()}",  # as the page's BibTeX note
     }
     return {
         "cff-version": "1.2.0",

@@ -12,12 +12,15 @@ import contextlib
 import importlib
 import io
 import os
+import re
 import shutil
+import string
 from collections.abc import Callable
 from pathlib import Path
 
 from livingreview.book.manifest import Run
 from livingreview.book.runner import code_fingerprint, output_path
+from livingreview.book.sphinx.guard import STAGE_MARKER
 from livingreview.data.files import sync_file
 from livingreview.data.project import Project
 from livingreview.errors import LivingReviewError
@@ -86,6 +89,8 @@ def stage(project: Project, runs: list[Run]) -> tuple[Path, bool]:
             )
         wanted[stage_dir / "analyses" / f"{run.name}.ipynb"] = executed
     bundle = stage_dir / "_static" / VEGA_BUNDLE
+    # Tells the Sphinx extension it reads staged sources, not the bare repository.
+    wanted[stage_dir / STAGE_MARKER] = b"sources staged by livingreview book\n"
     wanted[bundle] = vega_bundle(project)
     changed = False
     for dest, src in wanted.items():
@@ -151,6 +156,19 @@ def run_jupyter_book(args: list[str], cwd: Path) -> tuple[int, str]:
         os.chdir(previous)
 
 
+# Jupyter Book's index.html when the root page is elsewhere: a bare refresh, not an HTML page.
+ROOT_REDIRECT = re.compile(r'\s*<meta http-equiv="Refresh" content="0; url=([^"<>]+)" />\s*')
+
+
+def _complete_root_redirect(project: Project, html: Path) -> None:
+    """Make the root redirect a valid page (doctype, title, a link), as the moved pages are."""
+    index = html / "index.html"
+    match = ROOT_REDIRECT.fullmatch(index.read_text(encoding="utf-8")) if index.is_file() else None
+    if match:
+        template = (project.root / "_templates" / "redirect.html").read_text(encoding="utf-8")
+        index.write_text(string.Template(template).substitute(to_uri=match[1]), encoding="utf-8")
+
+
 def build_html(
     project: Project,
     runs: list[Run],
@@ -183,6 +201,7 @@ def build_html(
         raise BuildFailed(
             f"jupyter-book build failed; {project.rel(project.html_dir)} left as it was\n{output}"
         )
+    _complete_root_redirect(project, out / "_build" / "html")
     _publish(out / "_build" / "html", project.html_dir)
     good.write_text(code)
     report(f"book written to {project.rel(project.html_dir)}")

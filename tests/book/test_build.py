@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+import shutil
 from pathlib import Path
 
 from conftest import cli, copy_repo, edit_cell, pooled_summary, table_rows
@@ -137,3 +138,23 @@ def test_invalid_data_stops_before_anything_runs(tmp_path):
     assert "data/pooled_effects.csv, row 2, column 'ci_low,estimate,ci_high'" in result.stderr
     assert not (root / "_build" / "executed").exists()
     assert {p: p.read_bytes() for p in (root / "data").rglob("*") if p.is_file()} == before
+
+
+def html_pages(root: Path) -> dict[str, bytes]:
+    html = root / "_build" / "html"
+    return {p.relative_to(html).as_posix(): p.read_bytes() for p in html.rglob("*.html")}
+
+
+def test_rebuild_over_a_previous_build_gives_the_same_pages_as_a_clean_build(built_book, tmp_path):
+    # Over the previous output, Sphinx finds every stylesheet already in _static; a clean build
+    # once linked the extensions' stylesheets without their ?v= checksum.
+    root = copy_repo(tmp_path / "repo")
+    for folder in ("_build/html", "_build/sphinx", "_build/stage", "_build/executed"):
+        if (built_book / folder).is_dir():
+            shutil.copytree(built_book / folder, root / folder)
+    cli(root, "build", "--full", check=True)
+    clean, rebuilt = html_pages(built_book), html_pages(root)
+    assert clean.keys() == rebuilt.keys()
+    differ = sorted(name for name in clean if clean[name] != rebuilt[name])
+    assert differ == []
+    assert any(b"mystnb." in page and b".css?v=" in page for page in clean.values())

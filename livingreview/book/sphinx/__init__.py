@@ -1,13 +1,16 @@
 """The book's Sphinx extension: one module per feature, each with a ``register(app)``.
 
+- ``guard``: a plain ``jupyter-book build .`` stops and points to ``make book``;
 - ``figures``: ``analysis-figure``, pasted figures and tables with a "Reproduce this" box;
 - ``stamps``: the review chapters' evidence stamp; pages depend on the notebooks they quote;
 - ``citation``: ``book-citation``, BibTeX for the book and its chapters;
 - ``bibstyle``: author-year labels in the bibliography, matching the citations and tables;
-- ``exercises``: exercises numbered within their chapter;
 - ``offline``: no remote script or stylesheet on any page;
 - ``pdf_links``: where ``livingreview pdf`` links each chapter's PDF;
-- ``theme``: theme defaults.
+- ``theme``: theme defaults;
+- ``assets``: extension stylesheets linked with their checksum on every build;
+- ``exercises``: exercises numbered within their chapter;
+- ``exercise_ids``: no id repeated on a page with several exercises.
 
 Moved pages are redirected by sphinx-reredirects (``redirects`` in ``_config.yml``).
 """
@@ -15,10 +18,13 @@ Moved pages are redirected by sphinx-reredirects (``redirects`` in ``_config.yml
 from __future__ import annotations
 
 from livingreview.book.sphinx import (
+    assets,
     bibstyle,
     citation,
+    exercise_ids,
     exercises,
     figures,
+    guard,
     offline,
     pdf_links,
     stamps,
@@ -27,6 +33,18 @@ from livingreview.book.sphinx import (
 
 
 def setup(app):
-    for feature in (figures, stamps, citation, bibstyle, exercises, offline, pdf_links, theme):
+    for feature in (
+        guard,
+        figures,
+        stamps,
+        citation,
+        bibstyle,
+        offline,
+        pdf_links,
+        theme,
+        assets,
+        exercises,
+        exercise_ids,
+    ):
         feature.register(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -13,9 +13,24 @@ from dataclasses import dataclass
 
 import pybtex.plugin
 import sphinxcontrib.bibtex.plugin
+from pybtex.richtext import Text
+from pybtex.style.formatting import toplevel
 from pybtex.style.formatting.plain import Style as PlainStyle
+from pybtex.style.formatting.unsrt import date, pages
 from pybtex.style.labels import BaseLabelStyle
 from pybtex.style.sorting.author_year_title import SortingStyle as AuthorYearTitleSorting
+from pybtex.style.template import (
+    FieldIsMissing,
+    field,
+    first_of,
+    join,
+    node,
+    optional,
+    optional_field,
+    sentence,
+    tag,
+    words,
+)
 from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
 
 from livingreview.data.bib import author_year
@@ -30,9 +45,48 @@ class AuthorYearLabels(BaseLabelStyle):
             yield author_year(entry)
 
 
+MAX_NAMES = 6  # longer lists show the first six, then "et al."
+
+
+@node
+def names_et_al(children, context, role):
+    """All names up to six, else the first six and "et al."; a list ending in ``others`` too."""
+    assert not children
+    try:
+        persons = context["entry"].persons[role]
+    except KeyError:
+        raise FieldIsMissing(role, context["entry"]) from None
+    style = context["style"]
+    named = [p for p in persons if str(p) != "others"]
+    shown = [style.format_name(p, style.abbreviate_names) for p in named[:MAX_NAMES]]
+    if len(named) > MAX_NAMES or len(named) < len(persons):
+        return join(sep=", ")[[*shown, Text("et al.")]].format_data(context)
+    return join(sep=", ", sep2=" and ", last_sep=", and ")[shown].format_data(context)
+
+
 class AuthorYearStyle(PlainStyle):
     default_label_style = AuthorYearLabels
     default_sorting_style = AuthorYearTitleSorting
+
+    def format_names(self, role, as_sentence=True):
+        formatted = names_et_al(role)
+        return sentence[formatted] if as_sentence else formatted
+
+    def get_article_template(self, e):
+        volume = join[field("volume"), optional["(", field("number"), ")"]]
+        volume_and_pages = first_of[
+            optional[join[volume, ":", pages]],
+            # pybtex's plain style drops the volume of an article without pages
+            optional[volume],
+            words["pages", pages],
+        ]
+        return toplevel[
+            self.format_names("author"),
+            self.format_title(e, "title"),
+            sentence[tag("em")[field("journal")], optional[volume_and_pages], date],
+            sentence[optional_field("note")],
+            self.format_web_refs(e),
+        ]
 
 
 @dataclass

@@ -23,6 +23,20 @@ def _bibtex(kind: str, key: str, fields: dict[str, str]) -> str:
     return f"@{kind}{{{key},\n{body}\n}}"
 
 
+def book_fields(project: Project) -> dict[str, str]:
+    """The book's BibTeX fields (latest release), as CITATION.cff's preferred-citation."""
+    me = identity(project)
+    releases = snapshots(project)
+    return {
+        "title": me.title,
+        "author": f"{{{me.author}}}",  # braces: an entity, not a person named "team"
+        "year": releases[-1]["date"][:4] if releases else "",
+        "edition": f"Version {releases[-1]['version'] if releases else 'unreleased'}",
+        "url": me.repository_url,
+        "note": "Based on " + me.source.short().replace("&", "\\&"),
+    }
+
+
 class BookCitation(SphinxDirective):
     option_spec = {"chapters": directives.flag}
 
@@ -30,26 +44,9 @@ class BookCitation(SphinxDirective):
         project = Project(Path(self.env.srcdir))
         self.env.note_dependency(str(project.data_dir / "releases.csv"))
         me = identity(project)
-        releases = snapshots(project)
-        version = releases[-1]["version"] if releases else "unreleased"
-        year = releases[-1]["date"][:4] if releases else ""
-        common = {
-            "author": f"{{{me.author}}}",  # braces: an entity, not a person named "team"
-            "year": year,
-            "edition": f"Version {version}",
-            "url": me.repository_url,
-        }
-        entries = [
-            _bibtex(
-                "book",
-                "msc_sepsis_living_review",
-                {
-                    "title": me.title,
-                    **common,
-                    "note": "Based on " + me.source.short().replace("&", "\\&"),
-                },
-            )
-        ]
+        book = book_fields(project)
+        common = {name: book[name] for name in ("author", "year", "edition", "url")}
+        entries = [_bibtex("book", "msc_sepsis_living_review", book)]
         if "chapters" in self.options:
             for docname in project.review_chapters():
                 name = docname.rsplit("/", 1)[-1]
