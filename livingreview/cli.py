@@ -122,6 +122,17 @@ def book(jobs: Annotated[int | None, typer.Option(help="Parallel kernels.")] = N
 
 @app.command()
 @reports_errors
+def catalogs() -> None:
+    """Update the translation catalogs (locales/) from the English text; run after `make book`."""
+    from livingreview.book.catalogs import update_catalogs
+    from livingreview.book.manifest import load_manifest
+
+    project = find_project()
+    update_catalogs(project, load_manifest(project))
+
+
+@app.command()
+@reports_errors
 def serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
     watch: Annotated[

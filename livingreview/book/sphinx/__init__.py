@@ -6,7 +6,8 @@
 - ``bibstyle``: author-year labels in the bibliography, matching the citations and tables;
 - ``offline``: no remote script or stylesheet on any page;
 - ``pdf_links``: where ``livingreview pdf`` links each chapter's PDF;
-- ``theme``: theme defaults.
+- ``theme``: theme defaults;
+- ``translation``: the Chinese edition's switcher, coverage notes and the extension's words.
 
 Moved pages are redirected by sphinx-reredirects (``redirects`` in ``_config.yml``).
 """
@@ -21,10 +22,11 @@ from livingreview.book.sphinx import (
     pdf_links,
     stamps,
     theme,
+    translation,
 )
 
 
 def setup(app):
-    for feature in (figures, stamps, citation, bibstyle, offline, pdf_links, theme):
+    for feature in (figures, stamps, citation, bibstyle, offline, pdf_links, theme, translation):
         feature.register(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
