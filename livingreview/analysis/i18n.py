@@ -20,6 +20,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
+from livingreview.errors import LivingReviewError
+
 LANGUAGES = ("en", "zh_CN")
 DEFAULT = "en"
 CATALOG = "analysis"
@@ -28,7 +30,7 @@ MSGIDS_ENV = "LIVINGREVIEW_MSGIDS"
 ENGLISH_CELLS_NOTE = {"zh_CN": "部分内容为英文原文（数据中的自由文本尚未翻译）。"}
 
 
-class UnknownLanguage(ValueError):
+class UnknownLanguage(LivingReviewError):
     pass
 
 

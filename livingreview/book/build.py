@@ -9,6 +9,7 @@ build: a failed build leaves the last good book in place.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib
 import io
 import os
@@ -24,6 +25,7 @@ from livingreview.errors import LivingReviewError
 
 BOOK_FILES = ("_config.yml", "_toc.yml")
 LOCALES = "locales"  # the message catalogs of the translated editions (sphinx-intl)
+SEARCH_DICTIONARY = "search-dictionary.txt"  # jieba user dictionary of the book's terms
 BOOK_DIRS = ("chapters", "_static", "_templates")
 VEGA_BUNDLE = "vega-bundle.js"  # served from _static: charts draw offline
 BUNDLE_FORMAT = 1  # bump when _make_vega_bundle changes what it writes
@@ -70,7 +72,13 @@ def _edition_config(project: Project, language: str) -> bytes:
     import yaml
 
     config = yaml.safe_load((project.root / "_config.yml").read_text(encoding="utf-8"))
-    config.setdefault("sphinx", {}).setdefault("config", {})["language"] = language
+    sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
+    sphinx["language"] = language
+    # Chinese search segments words with jieba; the book's terms (血管生成素, 间充质…) are
+    # in its dictionary so a reader's query matches them whole.
+    words = stage_dir_for(project, language) / LOCALES / language / SEARCH_DICTIONARY
+    if (project.root / LOCALES / language / SEARCH_DICTIONARY).is_file():
+        sphinx["html_search_options"] = {"dict": str(words.resolve())}
     return yaml.safe_dump(config, allow_unicode=True, sort_keys=False).encode()
 
 
@@ -86,8 +94,9 @@ def stage(project: Project, runs: list[Run], language: str = "en") -> tuple[Path
     if language != "en":
         wanted[stage_dir / "_config.yml"] = _edition_config(project, language)
         # only the compiled-on-read .po of this edition; Sphinx writes .mo beside them
-        for path in sorted((project.root / LOCALES / language).rglob("*.po")):
-            wanted[stage_dir / path.relative_to(project.root)] = path
+        for path in sorted((project.root / LOCALES / language).rglob("*")):
+            if path.suffix == ".po" or path.name == SEARCH_DICTIONARY:
+                wanted[stage_dir / path.relative_to(project.root)] = path
     for folder in BOOK_DIRS:
         src_dir = project.root / folder
         if src_dir.is_dir():
@@ -234,7 +243,12 @@ def build_html(
     }
     for language in EDITIONS:
         edition = edition_runs(project, english, language)
-        built[language] = _build_edition(project, edition, language, code, full, report)
+        # a new search dictionary re-indexes every page, as new extension code re-renders them
+        words = project.root / LOCALES / language / SEARCH_DICTIONARY
+        edition_code = hashlib.sha256(
+            code.encode() + (words.read_bytes() if words.is_file() else b"")
+        ).hexdigest()
+        built[language] = _build_edition(project, edition, language, edition_code, full, report)
     for language in EDITIONS:
         from livingreview.book.sphinx.translation import report_coverage
 
