@@ -28,7 +28,14 @@ def _marker(row) -> str:
 
 def label(row: pd.Series) -> str:
     subgroup = "all studies" if row["subgroup_dimension"] == "overall" else row["subgroup"]
-    return f"{row['meta_analysis']}: {row['outcome']}, {subgroup}{_marker(row)}"
+    # outcome and subgroup are short controlled phrases: the edition's words for them
+    return i18n.format(
+        "{name}: {outcome}, {subgroup}{marker}",
+        name=row["meta_analysis"],
+        outcome=i18n.gettext(str(row["outcome"])),
+        subgroup=i18n.gettext(str(subgroup)),
+        marker=_marker(row),
+    )
 
 
 def format_ratio(value: float) -> str:

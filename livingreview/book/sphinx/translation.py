@@ -95,26 +95,27 @@ def _translate_title(app, config) -> None:
             config.html_title = _(config.html_title)
 
 
-def add_coverage_note(app, docname: str, source: list[str]) -> None:
+def add_coverage_note(app, doctree) -> None:
+    """Under the page's title (chapters and notebooks alike), after Sphinx has translated it."""
+    from docutils import nodes
+
     language = app.config.language or "en"
     if language == "en":
         return
-    table = getattr(app.env, "livingreview_coverage", None)
+    # read once per build (on the app: the environment is pickled between builds)
+    table = getattr(app, "livingreview_coverage", None)
     if table is None:
         table = page_coverage(Path(app.srcdir) / "locales", language)
-        app.env.livingreview_coverage = table
-    coverage = table.get(docname)
+        app.livingreview_coverage = table
+    coverage = table.get(app.env.docname)
     if coverage is None or coverage.percent >= 100:
         return
-    note = (
-        f"\n:::{{note}}\n:class: translation-coverage\n{coverage_note(language, coverage)}\n:::\n"
-    )
-    lines = source[0].split("\n")
-    for index, line in enumerate(lines):
-        if line.startswith("# "):
-            lines.insert(index + 1, note)
-            source[0] = "\n".join(lines)
-            return
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if section is None or not section.children:
+        return
+    note = nodes.note(classes=["translation-coverage"])
+    note += nodes.paragraph(text=coverage_note(language, coverage))
+    section.insert(1, note)
 
 
 def other_edition(pagename: str, language: str) -> tuple[str, str, str, str]:
@@ -151,7 +152,7 @@ def add_switcher(app, pagename: str, templatename: str, context: dict, doctree) 
 
 def register(app) -> None:
     app.connect("config-inited", _translate_title)
-    app.connect("source-read", add_coverage_note)
+    app.connect("doctree-read", add_coverage_note)
     app.connect("html-page-context", add_switcher)
 
 
