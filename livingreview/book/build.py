@@ -31,7 +31,7 @@ VEGA_BUNDLE = "vega-bundle.js"  # served from _static: charts draw offline
 BUNDLE_FORMAT = 1  # bump when _make_vega_bundle changes what it writes
 # What the pages depend on besides their sources: the Sphinx extension and what it imports.
 # A change here re-renders every page and re-runs no notebook.
-SPHINX_CODE = ("__init__.py", "errors.py", "data", "book/sphinx")
+SPHINX_CODE = ("__init__.py", "errors.py", "data", "book/sphinx", "book/editions.py")
 
 
 class BuildFailed(LivingReviewError):
@@ -243,14 +243,18 @@ def build_html(
     }
     for language in EDITIONS:
         edition = edition_runs(project, english, language)
-        # a new search dictionary re-indexes every page, as new extension code re-renders them
+        # a new search dictionary re-indexes every page, and the extension's translated words
+        # re-render them, as new extension code does
+        from livingreview.book.editions import EXTENSION_LOCALE_DIR
+
+        digest = hashlib.sha256(code.encode())
         words = project.root / LOCALES / language / SEARCH_DICTIONARY
-        edition_code = hashlib.sha256(
-            code.encode() + (words.read_bytes() if words.is_file() else b"")
-        ).hexdigest()
+        for path in [words, *sorted((EXTENSION_LOCALE_DIR / language).rglob("*.po"))]:
+            digest.update(path.read_bytes() if path.is_file() else b"")
+        edition_code = digest.hexdigest()
         built[language] = _build_edition(project, edition, language, edition_code, full, report)
     for language in EDITIONS:
-        from livingreview.book.sphinx.translation import report_coverage
+        from livingreview.book.editions import report_coverage
 
         report_coverage(project, language, report)
     published = all(

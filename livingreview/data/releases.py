@@ -184,5 +184,7 @@ def chapter_stamp(
                 )
             )
     sep, stop = _("; "), _(".")
-    sentences = [sep.join(evidence) + stop, *([sep.join(parts) + stop] if parts else [])]
-    return "*" + _(" ").join(sentences) + "*"
+    text = sep.join(evidence) + stop
+    if parts:
+        text = _("{evidence} {release}").format(evidence=text, release=sep.join(parts) + stop)
+    return "*" + text + "*"

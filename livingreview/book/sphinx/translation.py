@@ -13,61 +13,26 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 from pathlib import Path
 
+from livingreview.book.editions import (  # noqa: F401 - the extension's view of the editions
+    EXTENSION_LOCALE_DIR as LOCALE_DIR,
+)
+from livingreview.book.editions import (
+    FOLDERS,
+    NAMES,
+    coverage_note,
+    page_coverage,
+)
 from sphinx.locale import get_translation
 
 CATALOG = "livingreview"
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 _gettext = get_translation(CATALOG)
 
 
 def _(message: str) -> str:
     """The edition's words for ``message`` (a plain str: docutils nodes and format need one)."""
     return str(_gettext(message))
-
-
-# Where each edition lives relative to the English root, and how its switcher link reads.
-FOLDERS = {"en": "", "zh_CN": "zh"}
-NAMES = {"en": ("English", "en"), "zh_CN": ("中文", "zh-CN")}
-# Catalogs that are not pages: the analyses' words and Sphinx's own overrides.
-NOT_PAGES = {"analysis", "sphinx"}
-
-
-@dataclass(frozen=True)
-class Coverage:
-    docname: str
-    translated: int
-    total: int
-
-    @property
-    def percent(self) -> int:
-        return 100 if not self.total else int(100 * self.translated / self.total)
-
-
-def page_coverage(locale_root: Path, language: str) -> dict[str, Coverage]:
-    """Coverage of each page catalog (``chapters/introduction`` -> Coverage) from the .po files."""
-    from babel.messages.pofile import read_po
-
-    folder = Path(locale_root) / language / "LC_MESSAGES"
-    found: dict[str, Coverage] = {}
-    for path in sorted(folder.rglob("*.po")):
-        docname = path.relative_to(folder).with_suffix("").as_posix()
-        if docname in NOT_PAGES:
-            continue
-        with path.open("rb") as handle:
-            catalog = read_po(handle)
-        messages = [m for m in catalog if m.id]
-        done = sum(1 for m in messages if m.string and not m.fuzzy)
-        found[docname] = Coverage(docname, done, len(messages))
-    return found
-
-
-def coverage_note(language: str, coverage: Coverage) -> str:
-    if language == "zh_CN":
-        return f"本章尚有 {100 - coverage.percent}% 未翻译，未翻译段落以英文显示。"
-    return f"{100 - coverage.percent}% of this page is not yet translated."
 
 
 def _compile_catalog(app) -> None:
@@ -154,19 +119,3 @@ def register(app) -> None:
     app.connect("config-inited", _translate_title)
     app.connect("doctree-read", add_coverage_note)
     app.connect("html-page-context", add_switcher)
-
-
-def report_coverage(project, language: str, report) -> dict[str, Coverage]:
-    """Print each page's translation coverage for ``language`` (the build calls this)."""
-    table = page_coverage(project.root / "locales", language)
-    total = sum(c.total for c in table.values())
-    done = sum(c.translated for c in table.values())
-    report(
-        f"translation {language}: {done}/{total} messages"
-        f" ({100 * done // total if total else 100}%)"
-    )
-    for coverage in table.values():
-        report(
-            f"  {coverage.docname}: {coverage.percent}% ({coverage.translated}/{coverage.total})"
-        )
-    return table
