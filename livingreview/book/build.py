@@ -234,6 +234,7 @@ def build_html(
 ) -> Path:
     """Build the English book and every translated edition; publish them together, only when
     all built (a failed edition leaves the last good site, both editions, in place)."""
+    from livingreview.book.editions import EXTENSION_LOCALE_DIR, report_coverage
     from livingreview.book.manifest import EDITIONS, edition_runs
 
     english = [run for run in runs if run.language == "en"]
@@ -245,8 +246,6 @@ def build_html(
         edition = edition_runs(project, english, language)
         # a new search dictionary re-indexes every page, and the extension's translated words
         # re-render them, as new extension code does
-        from livingreview.book.editions import EXTENSION_LOCALE_DIR
-
         digest = hashlib.sha256(code.encode())
         words = project.root / LOCALES / language / SEARCH_DICTIONARY
         for path in [words, *sorted((EXTENSION_LOCALE_DIR / language).rglob("*.po"))]:
@@ -254,8 +253,6 @@ def build_html(
         edition_code = digest.hexdigest()
         built[language] = _build_edition(project, edition, language, edition_code, full, report)
     for language in EDITIONS:
-        from livingreview.book.editions import report_coverage
-
         report_coverage(project, language, report)
     published = all(
         (project.html_dir / EDITION_FOLDERS.get(lang, "") / "index.html").is_file()
