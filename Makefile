@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: book test validate run build serve pdf linkcheck lint format lock clean benchmark
+.PHONY: book test validate run build catalogs serve pdf linkcheck lint format lock clean benchmark
 
 # (Re)install whenever the lock file or the project metadata changes.
 $(INSTALLED): requirements.lock pyproject.toml
@@ -36,6 +36,10 @@ run: $(INSTALLED)
 
 build: $(INSTALLED)
 	$(BIN)/livingreview build
+
+# Translators: refresh locales/zh_CN/LC_MESSAGES/*.po after the English text changed.
+catalogs: book
+	$(BIN)/livingreview catalogs
 
 serve: $(INSTALLED)
 	$(BIN)/livingreview serve

@@ -122,6 +122,10 @@ def run(
             raise ParameterInvalid("-p needs exactly one analysis name")
         overrides = dict(parse_parameter(p) for p in parameter)
         selected = [custom_run(project, selected[0], overrides)]
+    else:  # the book's runs: every edition (the Chinese one takes language=zh_CN)
+        from livingreview.book.manifest import all_editions
+
+        selected = all_editions(project, selected)
     run_analyses(project, selected, force=force or bool(parameter), jobs=jobs)
     if parameter:
         notebook = output_path(project, selected[0])
@@ -150,6 +154,17 @@ def book(jobs: Annotated[int | None, typer.Option(help="Parallel kernels.")] = N
     project = find_project()
     _validate(project)
     make_book(project, jobs=jobs)
+
+
+@app.command()
+@reports_errors
+def catalogs() -> None:
+    """Update the translation catalogs (locales/) from the English text; run after `make book`."""
+    from livingreview.book.catalogs import update_catalogs
+    from livingreview.book.manifest import load_manifest
+
+    project = find_project()
+    update_catalogs(project, load_manifest(project))
 
 
 @app.command()

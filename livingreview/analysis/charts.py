@@ -5,6 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from livingreview.analysis import i18n
+
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 
@@ -93,11 +95,17 @@ def evidence_map(cells: pd.DataFrame, rows: str, columns: str) -> alt.LayerChart
         color=alt.condition("datum.n >= 3", alt.value("#ffffff"), alt.value("#000000")),
     )
     return alt.layer(heat, labels).properties(
-        title=(
-            f"Evidence map: studies by {title_case[rows].lower()} and {title_case[columns].lower()}"
+        title=i18n.format(
+            "Evidence map: studies by {rows} and {columns}",
+            rows=i18n.gettext(title_case[rows]).lower(),
+            columns=i18n.gettext(title_case[columns]).lower(),
         ),
-        description=f"Heatmap counting animal and clinical studies by {rows.replace('_', ' ')} "
-        f"and {columns.replace('_', ' ')}; darker cells hold more studies.",
+        description=i18n.format(
+            "Heatmap counting animal and clinical studies by {rows} and {columns}; darker "
+            "cells hold more studies.",
+            rows=i18n.gettext(title_case[rows]).lower(),
+            columns=i18n.gettext(title_case[columns]).lower(),
+        ),
     )
 
 
@@ -244,17 +252,29 @@ def meta_forest_plot(studies: pd.DataFrame, result, measure: str) -> alt.LayerCh
                 ],
             ),
         )
-        pi_text = " A dotted line on the pooled row spans the 95% prediction interval."
-    description = (
-        f"Forest plot of the {name} in {result.k} studies: each study is a square, sized by its "
-        f"weight in the meta-analysis, with a line across its 95% confidence interval; the "
-        f"pooled estimate ({method}) is the diamond on the last row.{pi_text} The dashed line "
-        f"at {no_effect:g} marks no effect" + ("; the axis is logarithmic." if ratio else ".")
+        pi_text = i18n.gettext(
+            " A dotted line on the pooled row spans the 95% prediction interval."
+        )
+    description = i18n.format(
+        "Forest plot of the {name} in {k} studies: each study is a square, sized by its "
+        "weight in the meta-analysis, with a line across its 95% confidence interval; the "
+        "pooled estimate ({method}) is the diamond on the last row.{pi_text} The dashed line "
+        "at {no_effect:g} marks no effect{axis}",
+        name=i18n.gettext(name),
+        k=result.k,
+        method=method,
+        pi_text=pi_text,
+        no_effect=no_effect,
+        axis=i18n.gettext("; the axis is logarithmic." if ratio else "."),
     )
     return (
         alt.layer(*layers)
         .properties(
-            title=f"{meta.MEASURES[measure]} by study and pooled ({method})",
+            title=i18n.format(
+                "{measure} by study and pooled ({method})",
+                measure=i18n.gettext(meta.MEASURES[measure]),
+                method=method,
+            ),
             width=460,
             height=alt.Step(24),
             description=description,

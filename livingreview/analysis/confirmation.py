@@ -36,15 +36,23 @@ def mark(values: pd.Series, is_confirmed: pd.Series) -> pd.Series:
 
 def legend_for(*tables: pd.DataFrame) -> str:
     """The legend, if any shown table carries the marker."""
+    from livingreview.analysis import i18n
+
     marker = f"[{MARKER}]"
     for table in tables:
         if table.astype("string").apply(lambda c: c.str.contains(marker, regex=False)).any().any():
-            return LEGEND
+            return i18n.gettext(LEGEND)
     return ""
 
 
 def count_phrase(total: int, unconfirmed: int, singular: str, plural: str) -> str:
     """'12 animal studies, 1 awaiting confirmation' (the second part only when needed)."""
-    noun = singular if total == 1 else plural
-    phrase = f"{total:,} {noun}"
-    return f"{phrase}, {unconfirmed:,} awaiting confirmation" if unconfirmed else phrase
+    from livingreview.analysis import i18n
+
+    noun = i18n.gettext(singular if total == 1 else plural)
+    phrase = i18n.format("{total:,} {noun}", total=total, noun=noun)
+    if not unconfirmed:
+        return phrase
+    return i18n.format(
+        "{phrase}, {unconfirmed:,} awaiting confirmation", phrase=phrase, unconfirmed=unconfirmed
+    )

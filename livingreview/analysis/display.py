@@ -21,8 +21,11 @@ class ChartHTML:
     """An Altair chart rendered as a self-contained, deterministic HTML snippet."""
 
     def __init__(self, chart: alt.TopLevelMixin, description: str):
-        self.spec = chart.to_dict()
-        self.description = description
+        from livingreview.analysis import i18n
+
+        # The edition's words: titles, axes, legends, tooltips and categorical values.
+        self.spec = i18n.translate_spec(chart.to_dict())
+        self.description = i18n.gettext(description)
 
     @property
     def element_id(self) -> str:
@@ -106,12 +109,18 @@ class TableHTML:
     """
 
     def __init__(self, frame: pd.DataFrame, caption: str = "", legend: str | None = None):
+        from livingreview.analysis import i18n
         from livingreview.analysis.confirmation import legend_for
 
-        self.frame = frame
-        self.caption = caption
+        tr = i18n.active()
         # Any table showing an unconfirmed value explains the marker under it.
-        self.legend = legend_for(frame) if legend is None else legend
+        legend = legend_for(frame) if legend is None else legend
+        self.frame, self.english_cells = _translated(frame, tr)
+        self.caption = tr(caption) if caption else caption
+        self.legend = tr(legend) if legend else legend
+        note = i18n.ENGLISH_CELLS_NOTE.get(tr.language) if self.english_cells else None
+        if note:
+            self.legend = f"{self.legend} {note}".strip() if self.legend else note
 
     def _with_tokens(self) -> tuple[pd.DataFrame, dict[str, str]]:
         links: dict[str, str] = {}
@@ -159,11 +168,40 @@ class TableHTML:
         return shown.to_string(index=False)
 
 
+def _translated(frame: pd.DataFrame, tr) -> tuple[pd.DataFrame, bool]:
+    """Headers through the translator; cells translated when the catalog holds them.
+
+    Returns the frame and whether, in a translated edition, some text cell stayed English.
+    """
+    import re
+
+    english = False
+
+    def cell(value):
+        nonlocal english
+        if isinstance(value, str):
+            out = tr.lookup(value)
+            if tr.translates and out == value and re.search(r"[A-Za-z]{3,}", value):
+                english = True
+            return out
+        return value
+
+    columns = {tr(str(name)) if isinstance(name, str) else name: name for name in frame.columns}
+    if not tr.translates:
+        return frame.rename(columns={v: k for k, v in columns.items()}), False
+    out = frame.map(cell).rename(columns={v: k for k, v in columns.items()})
+    return out, english
+
+
 class Text:
     """A string glued without quotes: ``{glue:text}`` shows its text/plain as is."""
 
     def __init__(self, text: str):
-        self.text = str(text)
+        from livingreview.analysis import i18n
+
+        # a categorical value (a product, a route) in the edition's words; a sentence or a
+        # number is not in the catalog and stays as built
+        self.text = i18n.active().lookup(str(text))
 
     def __repr__(self) -> str:
         return self.text

@@ -280,12 +280,30 @@ def map_summary(studies: pd.DataFrame, cells: pd.DataFrame, rows: str, columns: 
     possible = studies[rows].nunique() * studies[columns].nunique()
     top = cells.sort_values(["n", rows, columns], ascending=[False, True, True]).iloc[0]
     single = int((cells["n"] == 1).sum())
-    return (
-        f"The {len(studies)} studies fill {len(cells)} of the {possible} possible cells; "
-        f"{possible - len(cells)} are empty. The fullest cell is {top[rows]} × {top[columns]} "
-        f"with {int(top['n'])} {'study' if top['n'] == 1 else 'studies'}; "
-        f"{single} {'cell holds' if single == 1 else 'cells hold'} a single study."
+    from livingreview.analysis import i18n
+
+    fmt = i18n.format
+    first = fmt(
+        "The {n} studies fill {filled} of the {possible} possible cells; {empty} are empty.",
+        n=len(studies),
+        filled=len(cells),
+        possible=possible,
+        empty=possible - len(cells),
     )
+    top_n = int(top["n"])
+    fullest = fmt(
+        "The fullest cell is {row} × {column} with {n} study;"
+        if top_n == 1
+        else "The fullest cell is {row} × {column} with {n} studies;",
+        row=i18n.active().lookup(str(top[rows])),
+        column=i18n.active().lookup(str(top[columns])),
+        n=top_n,
+    )
+    singles = fmt(
+        "{n} cell holds a single study." if single == 1 else "{n} cells hold a single study.",
+        n=single,
+    )
+    return " ".join([first, fullest, singles])
 
 
 def evidence_map_cells(studies: pd.DataFrame, rows: str, columns: str) -> pd.DataFrame:

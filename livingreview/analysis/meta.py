@@ -484,9 +484,16 @@ def summarise(result: MetaResult) -> str:
     """E.g. 'RR 0.49 (95% CI 0.34 to 0.70), REML, 13 studies'."""
     fmt = lambda v: format_value(v, result.measure)  # noqa: E731
     method = result.method + (" with Hartung-Knapp" if result.hartung_knapp else "")
-    return (
-        f"{result.measure} {fmt(result.pooled_estimate)} "
-        f"(95% CI {fmt(result.ci_low)} to {fmt(result.ci_high)}), {method}, {result.k} studies"
+    from livingreview.analysis import i18n
+
+    return i18n.format(
+        "{measure} {estimate} (95% CI {low} to {high}), {method}, {k} studies",
+        measure=result.measure,
+        estimate=fmt(result.pooled_estimate),
+        low=fmt(result.ci_low),
+        high=fmt(result.ci_high),
+        method=method,
+        k=result.k,
     )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from livingreview.analysis import i18n
 from livingreview.analysis.confirmation import MARKER
 from livingreview.analysis.evidence import reference_links
 from livingreview.data.bib import citation_labels
@@ -27,7 +28,14 @@ def _marker(row) -> str:
 
 def label(row: pd.Series) -> str:
     subgroup = "all studies" if row["subgroup_dimension"] == "overall" else row["subgroup"]
-    return f"{row['meta_analysis']}: {row['outcome']}, {subgroup}{_marker(row)}"
+    # outcome and subgroup are short controlled phrases: the edition's words for them
+    return i18n.format(
+        "{name}: {outcome}, {subgroup}{marker}",
+        name=row["meta_analysis"],
+        outcome=i18n.gettext(str(row["outcome"])),
+        subgroup=i18n.gettext(str(subgroup)),
+        marker=_marker(row),
+    )
 
 
 def format_ratio(value: float) -> str:
@@ -36,10 +44,13 @@ def format_ratio(value: float) -> str:
 
 def summary(row: pd.Series) -> str:
     """E.g. 'OR 0.29 (95% CI 0.22 to 0.38)', marked when the estimate is unconfirmed."""
-    return (
-        f"{row['measure']} {format_ratio(row['estimate'])} "
-        f"(95% CI {format_ratio(row['ci_low'])} to {format_ratio(row['ci_high'])})"
-        f"{_marker(row)}"
+    return i18n.format(
+        "{measure} {estimate} (95% CI {low} to {high}){marker}",
+        measure=row["measure"],
+        estimate=format_ratio(row["estimate"]),
+        low=format_ratio(row["ci_low"]),
+        high=format_ratio(row["ci_high"]),
+        marker=_marker(row),
     )
 
 
@@ -124,8 +135,8 @@ def absolute_effects(effects: pd.DataFrame, baseline_risk: float) -> pd.DataFram
                 "Estimate": label(row),
                 "Relative effect (95% CI)": summary(row),
                 "Control risk per 1,000": f"{control:.0f}",
-                "Risk with MSCs per 1,000 (95% CI)": (
-                    f"{per['point']:.0f} ({per['low']:.0f} to {per['high']:.0f})"
+                "Risk with MSCs per 1,000 (95% CI)": i18n.format(
+                    "{point:.0f} ({low:.0f} to {high:.0f})", **per
                 ),
                 "Difference per 1,000 (95% CI)": describe_difference(
                     per["point"] - control, per["low"] - control, per["high"] - control
@@ -140,7 +151,7 @@ def _fewer_or_more(value: float) -> tuple[str, str]:
     count = f"{abs(value):,.0f}"
     if count == "0":
         return count, ""
-    return count, "fewer" if value < 0 else "more"
+    return count, i18n.gettext("fewer" if value < 0 else "more")
 
 
 def describe_difference(point: float, low: float, high: float) -> str:
@@ -152,9 +163,14 @@ def describe_difference(point: float, low: float, high: float) -> str:
     ends = sorted((low, high), key=lambda v: (v > 0, abs(v)) if point <= 0 else (v < 0, abs(v)))
     (a, a_dir), (b, b_dir) = (_fewer_or_more(v) for v in ends)
     count, direction = _fewer_or_more(point)
-    head = f"{count} {direction} per 1,000".replace("  ", " ")
-    interval = f"{a} to {b} {b_dir}" if a_dir in (b_dir, "") else f"{a} {a_dir} to {b} {b_dir}"
-    return f"{head} ({interval.strip()})"
+    fmt = i18n.format
+    head = fmt("{count} {direction} per 1,000", count=count, direction=direction)
+    head = head.replace("  ", " ")
+    if a_dir in (b_dir, ""):
+        interval = fmt("{a} to {b} {b_dir}", a=a, b=b, b_dir=b_dir)
+    else:
+        interval = fmt("{a} {a_dir} to {b} {b_dir}", a=a, a_dir=a_dir, b=b, b_dir=b_dir)
+    return fmt("{head} ({interval})", head=head, interval=interval.strip())
 
 
 @dataclass(frozen=True)
@@ -168,9 +184,12 @@ class SubgroupDifference:
     p_value: float
 
     def summary(self) -> str:
-        return (
-            f"ratio of odds ratios {self.ratio_of_ratios:.2f} "
-            f"(95% CI {self.ci_low:.2f} to {self.ci_high:.2f}), P = {self.p_value:.2f}"
+        return i18n.format(
+            "ratio of odds ratios {ratio:.2f} (95% CI {low:.2f} to {high:.2f}), P = {p:.2f}",
+            ratio=self.ratio_of_ratios,
+            low=self.ci_low,
+            high=self.ci_high,
+            p=self.p_value,
         )
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from livingreview.analysis import i18n
+
 # Tables with one study (or registration) per row.
 STUDY_TABLES = ("preclinical_studies", "clinical_studies", "registered_trials")
 # Table with one row per pooled estimate; a meta-analysis is counted once by this column.
@@ -84,23 +86,36 @@ def flow_diagram(
     current_label: str = "this version",
 ) -> alt.LayerChart:
     """A vertical PRISMA 2020 flow (living-review form) with the exclusions on the right."""
-    lines = [f"{r.reason}: {r.records}" for r in reasons.itertuples()]
+    fmt = i18n.format
+    lines = [
+        fmt("{reason}: {records}", reason=i18n.active().lookup(r.reason), records=r.records)
+        for r in reasons.itertuples()
+    ]
     side_height = max(BOX_H, LINE * (len(lines) + 1) + 20)
-    identified = (
-        f"Records identified in this update\n{counts['identified']} "
-        f"(from {counts['searches']} surveillance-log entries)"
+    identified = fmt(
+        "Records identified in this update\n{identified} (from {searches} surveillance-log "
+        "entries)",
+        identified=counts["identified"],
+        searches=counts["searches"],
     )
     boxes = {
-        "previous": _box(0, LEFT, f"Studies in\n{previous_label}\n{counts['previous']}"),
-        "identified": _box(0, MAIN, identified),
-        "screened": _box(1, MAIN, f"Records screened\n{counts['screened']}"),
-        "excluded": _box(
-            1, SIDE, "\n".join([f"Records excluded: {counts['excluded']}", *lines]), side_height
+        "previous": _box(
+            0, LEFT, fmt("Studies in\n{label}\n{n}", label=previous_label, n=counts["previous"])
         ),
-        "included": _box(3, MAIN, f"Records included (eligible)\n{counts['included']}"),
-        "awaiting": _box(3, SIDE, f"Awaiting classification\n{counts['awaiting']}"),
+        "identified": _box(0, MAIN, identified),
+        "screened": _box(1, MAIN, fmt("Records screened\n{n}", n=counts["screened"])),
+        "excluded": _box(
+            1,
+            SIDE,
+            "\n".join([fmt("Records excluded: {n}", n=counts["excluded"]), *lines]),
+            side_height,
+        ),
+        "included": _box(3, MAIN, fmt("Records included (eligible)\n{n}", n=counts["included"])),
+        "awaiting": _box(3, SIDE, fmt("Awaiting classification\n{n}", n=counts["awaiting"])),
         "total": _box(
-            4, (LEFT[0], MAIN[1]), f"Studies and records in {current_label}\n{counts['total']}"
+            4,
+            (LEFT[0], MAIN[1]),
+            fmt("Studies and records in {label}\n{n}", label=current_label, n=counts["total"]),
         ),
     }
     frame = pd.DataFrame(boxes.values())

@@ -9,6 +9,7 @@ build: a failed build leaves the last good book in place.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib
 import io
 import os
@@ -26,12 +27,14 @@ from livingreview.data.project import Project
 from livingreview.errors import LivingReviewError
 
 BOOK_FILES = ("_config.yml", "_toc.yml")
+LOCALES = "locales"  # the message catalogs of the translated editions (sphinx-intl)
+SEARCH_DICTIONARY = "search-dictionary.txt"  # jieba user dictionary of the book's terms
 BOOK_DIRS = ("chapters", "_static", "_templates")
 VEGA_BUNDLE = "vega-bundle.js"  # served from _static: charts draw offline
 BUNDLE_FORMAT = 1  # bump when _make_vega_bundle changes what it writes
 # What the pages depend on besides their sources: the Sphinx extension and what it imports.
 # A change here re-renders every page and re-runs no notebook.
-SPHINX_CODE = ("__init__.py", "errors.py", "data", "book/sphinx")
+SPHINX_CODE = ("__init__.py", "errors.py", "data", "book/sphinx", "book/editions.py")
 
 
 class BuildFailed(LivingReviewError):
@@ -59,15 +62,44 @@ def _make_vega_bundle() -> bytes:
     return f"(function () {{\n{bundle}\n}})();\n".encode()
 
 
-def stage(project: Project, runs: list[Run]) -> tuple[Path, bool]:
-    """Mirror the book's sources into the staging folder; remove what no longer exists.
+def stage_dir_for(project: Project, language: str) -> Path:
+    return project.stage_dir if language == "en" else project.build_dir / f"stage-{language}"
 
-    Returns the folder and whether any file in it changed.
+
+def sphinx_dir_for(project: Project, language: str) -> Path:
+    return project.sphinx_dir if language == "en" else project.build_dir / f"sphinx-{language}"
+
+
+def _edition_config(project: Project, language: str) -> bytes:
+    """_config.yml with the edition's language; Sphinx translates pages from ``locales``."""
+    import yaml
+
+    config = yaml.safe_load((project.root / "_config.yml").read_text(encoding="utf-8"))
+    sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
+    sphinx["language"] = language
+    # Chinese search segments words with jieba; the book's terms (血管生成素, 间充质…) are
+    # in its dictionary so a reader's query matches them whole.
+    words = stage_dir_for(project, language) / LOCALES / language / SEARCH_DICTIONARY
+    if (project.root / LOCALES / language / SEARCH_DICTIONARY).is_file():
+        sphinx["html_search_options"] = {"dict": str(words.resolve())}
+    return yaml.safe_dump(config, allow_unicode=True, sort_keys=False).encode()
+
+
+def stage(project: Project, runs: list[Run], language: str = "en") -> tuple[Path, bool]:
+    """Mirror the book's sources into the edition's staging folder; remove what no longer exists.
+
+    Returns the folder and whether any file in it changed. ``runs`` are the edition's runs.
     """
-    stage_dir = project.stage_dir
+    stage_dir = stage_dir_for(project, language)
     wanted: dict[Path, Path | bytes] = {}
     for name in BOOK_FILES:
         wanted[stage_dir / name] = project.root / name
+    if language != "en":
+        wanted[stage_dir / "_config.yml"] = _edition_config(project, language)
+        # only the compiled-on-read .po of this edition; Sphinx writes .mo beside them
+        for path in sorted((project.root / LOCALES / language).rglob("*")):
+            if path.suffix == ".po" or path.name == SEARCH_DICTIONARY:
+                wanted[stage_dir / path.relative_to(project.root)] = path
     for folder in BOOK_DIRS:
         src_dir = project.root / folder
         if src_dir.is_dir():
@@ -96,6 +128,8 @@ def stage(project: Project, runs: list[Run]) -> tuple[Path, bool]:
     for dest, src in wanted.items():
         changed |= sync_file(src, dest)
     for path in sorted(stage_dir.rglob("*"), reverse=True):
+        if path.suffix == ".mo" and path.with_suffix(".po") in wanted:
+            continue  # Sphinx's compiled catalog, rebuilt when its .po changes
         if path.is_file() and path not in wanted:
             path.unlink()
             changed = True
@@ -104,14 +138,17 @@ def stage(project: Project, runs: list[Run]) -> tuple[Path, bool]:
     return stage_dir, changed
 
 
-def _publish(built: Path, target: Path) -> None:
-    """Replace ``target`` by a copy of ``built`` with two renames, never leaving it half-written."""
+def _publish(built: Path, target: Path, editions: dict[str, Path] | None = None) -> None:
+    """Replace ``target`` by a copy of ``built`` (and each translated edition in its subfolder,
+    e.g. ``zh/``) with two renames, never leaving it half-written."""
     fresh = target.with_name(target.name + ".new")
     old = target.with_name(target.name + ".old")
     for leftover in (fresh, old):
         if leftover.exists():
             shutil.rmtree(leftover)
     shutil.copytree(built, fresh)
+    for folder, edition in (editions or {}).items():
+        shutil.copytree(edition, fresh / folder)
     if target.exists():
         os.replace(target, old)
     os.replace(fresh, target)
@@ -169,21 +206,23 @@ def _complete_root_redirect(project: Project, html: Path) -> None:
         index.write_text(string.Template(template).substitute(to_uri=match[1]), encoding="utf-8")
 
 
-def build_html(
-    project: Project,
-    runs: list[Run],
-    full: bool = False,
-    report: Callable[[str], None] = print,
-) -> Path:
-    stage_dir, changed = stage(project, runs)
-    out = project.sphinx_dir
+
+EDITION_FOLDERS = {"zh_CN": "zh"}  # where each translated edition lives in the site
+
+
+def _build_edition(
+    project: Project, runs: list[Run], language: str, code: str, full: bool, report
+) -> tuple[Path, bool]:
+    """Build one edition with Sphinx if anything changed; returns its html folder and whether
+    it was rebuilt. Raises BuildFailed (nothing published) when Sphinx fails."""
+    stage_dir, changed = stage(project, runs, language)
+    out = sphinx_dir_for(project, language)
+    html = out / "_build" / "html"
     # Written after a good build with the extension's fingerprint; removed when a build starts.
     good = out / "last-good-build.sha256"
-    code = code_fingerprint(project, SPHINX_CODE)
     last = good.read_text() if good.is_file() else None
-    if not (full or changed) and last == code and (project.html_dir / "index.html").is_file():
-        report("build html: up to date (no source changed since the last good build)")
-        return project.html_dir
+    if not (full or changed) and last == code and (html / "index.html").is_file():
+        return html, False
     good.unlink(missing_ok=True)
     cmd = [
         "jupyter-book", "build", str(stage_dir),
@@ -192,19 +231,62 @@ def build_html(
     # Our Sphinx extension lives in the package: new code means every page is rewritten.
     if full or last != code:
         cmd.append("--all")
-    report("build html: jupyter-book build (warnings are errors)")
+    report(f"build html ({language}): jupyter-book build (warnings are errors)")
     returncode, output = run_jupyter_book(cmd[1:], cwd=project.root)
     if returncode != 0:
         # Sphinx records the failed pages as read: forget them so the next build re-reads all.
         env_pickle = out / "_build" / ".doctrees" / "environment.pickle"
         env_pickle.unlink(missing_ok=True)
         raise BuildFailed(
-            f"jupyter-book build failed; {project.rel(project.html_dir)} left as it was\n{output}"
+            f"jupyter-book build ({language}) failed; "
+            f"{project.rel(project.html_dir)} left as it was\n{output}"
         )
-    _complete_root_redirect(project, out / "_build" / "html")
-    _publish(out / "_build" / "html", project.html_dir)
+    _complete_root_redirect(project, html)
     good.write_text(code)
-    report(f"book written to {project.rel(project.html_dir)}")
+    return html, True
+
+
+def build_html(
+    project: Project,
+    runs: list[Run],
+    full: bool = False,
+    report: Callable[[str], None] = print,
+) -> Path:
+    """Build the English book and every translated edition; publish them together, only when
+    all built (a failed edition leaves the last good site, both editions, in place)."""
+    from livingreview.book.editions import EXTENSION_LOCALE_DIR, report_coverage
+    from livingreview.book.manifest import EDITIONS, edition_runs
+
+    english = [run for run in runs if run.language == "en"]
+    code = code_fingerprint(project, SPHINX_CODE)
+    built: dict[str, tuple[Path, bool]] = {
+        "en": _build_edition(project, english, "en", code, full, report)
+    }
+    for language in EDITIONS:
+        edition = edition_runs(project, english, language)
+        # a new search dictionary re-indexes every page, and the extension's translated words
+        # re-render them, as new extension code does
+        digest = hashlib.sha256(code.encode())
+        words = project.root / LOCALES / language / SEARCH_DICTIONARY
+        for path in [words, *sorted((EXTENSION_LOCALE_DIR / language).rglob("*.po"))]:
+            digest.update(path.read_bytes() if path.is_file() else b"")
+        edition_code = digest.hexdigest()
+        built[language] = _build_edition(project, edition, language, edition_code, full, report)
+    for language in EDITIONS:
+        report_coverage(project, language, report)
+    published = all(
+        (project.html_dir / EDITION_FOLDERS.get(lang, "") / "index.html").is_file()
+        for lang in built
+    )
+    if published and not any(rebuilt for _, rebuilt in built.values()):
+        report("build html: up to date (no source changed since the last good build)")
+        return project.html_dir
+    _publish(
+        built["en"][0],
+        project.html_dir,
+        {EDITION_FOLDERS[lang]: built[lang][0] for lang in EDITIONS},
+    )
+    report(f"book written to {project.rel(project.html_dir)} (Chinese edition in zh/)")
     return project.html_dir
 
 
@@ -214,10 +296,10 @@ def make_book(
     """Run what changed, then build the HTML (validate first: the CLI does)."""
     import threading
 
-    from livingreview.book.manifest import load_manifest
+    from livingreview.book.manifest import all_editions, load_manifest
     from livingreview.book.runner import AnalysisFailed, plan, run_analyses
 
-    runs = load_manifest(project)
+    runs = all_editions(project, load_manifest(project))
     # The offline Vega bundle is made once per vl-convert version, alongside the kernels.
     # Sphinx's imports also load meanwhile, so the build starts warm when the analyses end.
     helpers = [threading.Thread(target=vega_bundle, args=(project,), daemon=True)]

@@ -44,6 +44,12 @@ class Run:
     parameters: dict[str, Any] = field(default_factory=dict)
     inputs: tuple[Path, ...] = ()
     title: str = ""
+    # The edition whose words the run's charts, tables and sentences use ("en" or "zh_CN").
+    language: str = "en"
+
+    @property
+    def label(self) -> str:
+        return self.name if self.language == "en" else f"{self.name} [{self.language}]"
 
 
 @dataclass(frozen=True)
@@ -205,6 +211,33 @@ def load_manifest(project: Project) -> list[Run]:
     if errors:
         raise ManifestInvalid(errors)
     return runs
+
+
+EDITIONS = ("zh_CN",)  # besides English, built from the same runs
+
+
+def edition_runs(project: Project, runs: list[Run], language: str) -> list[Run]:
+    """The runs of a translated edition: same notebook, data and parameters, plus
+    ``language`` and the analysis catalog as a declared input (a new translation re-runs)."""
+    from livingreview.analysis.i18n import catalog_path
+
+    catalog = catalog_path(project.root, language)
+    extra = (catalog,) if catalog.is_file() else ()
+    return [
+        Run(
+            name=run.name,
+            notebook=run.notebook,
+            parameters={**run.parameters, "language": language},
+            inputs=(*run.inputs, *extra),
+            title=run.title,
+            language=language,
+        )
+        for run in runs
+    ]
+
+
+def all_editions(project: Project, runs: list[Run]) -> list[Run]:
+    return [*runs, *(r for lang in EDITIONS for r in edition_runs(project, runs, lang))]
 
 
 class UnknownAnalysis(LivingReviewError):

@@ -91,19 +91,38 @@ def _join(printed: list[tuple[str, Path]], target: Path, title: str, author: str
         book.write(handle)
 
 
-def build_pdfs(project: Project, report: Callable[[str], None] = print) -> Path:
-    """Print every chapter to ``_build/pdf/<name>.pdf`` and join them into ``book.pdf``.
 
-    Chapters with exercises also get an answer key, ``_build/pdf/answers/<name>.pdf``, with
-    the solutions shown, joined into ``answers/book.pdf``. Answer keys are for teachers: they
-    are not copied into the published book.
-    """
+# Each edition: (folder in the site and under _build/pdf, link words for the placeholder).
+EDITIONS = {
+    "en": ("", ("PDF: ", "this chapter", "the whole book")),
+    "zh_CN": ("zh", ("PDF：", "本章", "全书")),
+}
+
+
+def build_pdfs(project: Project, report: Callable[[str], None] = print) -> Path:
+    """Print every chapter to ``_build/pdf/<name>.pdf`` and join them into ``book.pdf``; the
+    Chinese edition likewise into ``_build/pdf/zh`` (its CJK glyphs come from Debian's
+    fonts-noto-cjk, installed with chromium by the set-up and CI, never fetched)."""
+    if not (project.html_dir / "index.html").is_file():
+        raise PdfFailed("no book in _build/html: run `make book` first")
+    book_path = None
+    for folder, words in EDITIONS.values():
+        html_root = project.html_dir / folder
+        if not (html_root / "index.html").is_file():
+            continue
+        path = _print_edition(project, html_root, project.build_dir / "pdf" / folder, report)
+        publish_pdfs(project, [name for _, name in chapter_pages(project)], folder, words)
+        book_path = book_path or path
+    return book_path
+
+
+def _print_edition(
+    project: Project, book_html: Path, out: Path, report: Callable[[str], None]
+) -> Path:
     from playwright.sync_api import sync_playwright
 
-    book_html = project.html_dir
-    if not (book_html / "index.html").is_file():
-        raise PdfFailed("no book in _build/html: run `make book` first")
-    out = project.build_dir / "pdf"
+    # Chapters with exercises also get an answer key, answers/<name>.pdf, with the solutions
+    # shown, joined into answers/book.pdf: for teachers, never copied into the published book.
     answers_dir = out / "answers"
     answers_dir.mkdir(parents=True, exist_ok=True)
     for stale in answers_dir.glob("*.pdf"):  # a chapter may have lost its exercises
@@ -151,24 +170,30 @@ def build_pdfs(project: Project, report: Callable[[str], None] = print) -> Path:
         key = answers_dir / "book.pdf"
         _join(answers, key, f"{me.title}: answer key", me.author)
         report(f"pdf   {key.relative_to(project.root)} (answer key)")
-    publish_pdfs(project, [name for _, name in chapter_pages(project)])
     return book_path
 
 
-def publish_pdfs(project: Project, names: list[str]) -> None:
-    """Copy the PDFs into the book and turn each page's placeholder into links."""
-    target = project.html_dir / "_pdf"
+def publish_pdfs(
+    project: Project,
+    names: list[str],
+    folder: str = "",
+    words: tuple[str, str, str] = EDITIONS["en"][1],
+) -> None:
+    """Copy an edition's PDFs into it and turn each page's placeholder into links."""
+    site = project.html_dir / folder
+    target = site / "_pdf"
     target.mkdir(exist_ok=True)
-    for pdf in (project.build_dir / "pdf").glob("*.pdf"):
+    for pdf in (project.build_dir / "pdf" / folder).glob("*.pdf"):
         shutil.copy2(pdf, target / pdf.name)
+    lead, chapter, book = (html.escape(w) for w in words)
     for name in names:
-        page = project.html_dir / "chapters" / f"{name}.html"
+        page = site / "chapters" / f"{name}.html"
         text = page.read_text(encoding="utf-8")
         if PDF_MARKER not in text:
             continue
         links = (
-            '<p class="pdf-links">PDF: '
-            f'<a href="../_pdf/{name}.pdf">this chapter</a> · '
-            '<a href="../_pdf/book.pdf">the whole book</a></p>'
+            f'<p class="pdf-links">{lead}'
+            f'<a href="../_pdf/{name}.pdf">{chapter}</a> · '
+            f'<a href="../_pdf/book.pdf">{book}</a></p>'
         )
         write_atomic(page, text.replace(PDF_MARKER, links, 1), durable=False)

@@ -86,15 +86,25 @@ class Decision:
 
     def describe(self) -> str:
         verb = "run  " if self.execute else "reuse"
-        return f"{verb} {self.run.name}: {'; '.join(self.reasons)}"
+        return f"{verb} {self.run.label}: {'; '.join(self.reasons)}"
+
+
+def edition_dir(project: Project, language: str) -> Path:
+    """English runs live in _build/executed as before; a translation in a subfolder."""
+    return project.executed_dir if language == "en" else project.executed_dir / language
 
 
 def output_path(project: Project, run: Run) -> Path:
-    return project.executed_dir / f"{run.name}.ipynb"
+    return edition_dir(project, run.language) / f"{run.name}.ipynb"
 
 
 def stamp_path(project: Project, run: Run) -> Path:
-    return project.executed_dir / f"{run.name}.stamp.json"
+    return edition_dir(project, run.language) / f"{run.name}.stamp.json"
+
+
+def msgids_path(project: Project, run: Run) -> Path:
+    """The strings an English run passed through the analysis translator (for catalogs)."""
+    return project.executed_dir / f"{run.name}.msgids"
 
 
 def _why_changed(old: dict, new: dict) -> list[str]:
@@ -179,6 +189,8 @@ def _environment(project: Project, run: Run) -> dict[str, str]:
     env[guard.DATA_DIR_ENV] = str(project.data_dir.resolve())
     env["LIVINGREVIEW_ROOT"] = str(project.root.resolve())
     env["PYTHONHASHSEED"] = "0"
+    if run.language == "en":
+        env["LIVINGREVIEW_MSGIDS"] = str(msgids_path(project, run).resolve())
     bindir = str(Path(sys.executable).parent)
     env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
     # Keep kernels from touching the network or a user's Jupyter settings.
@@ -191,8 +203,11 @@ def execute_run(project: Project, run: Run, code: str) -> None:
     problems = check_parameters(run.notebook, run.parameters)
     if problems:
         raise AnalysisFailed({run.name: "\n".join(problems)})
-    project.executed_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=project.executed_dir) as tmp:
+    folder = edition_dir(project, run.language)
+    folder.mkdir(parents=True, exist_ok=True)
+    if run.language == "en":
+        msgids_path(project, run).unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
         tmp_out = Path(tmp) / f"{run.name}.ipynb"
         cmd = [
             sys.executable, "-m", "livingreview.book.execute", str(run.notebook), str(tmp_out),
@@ -207,7 +222,7 @@ def execute_run(project: Project, run: Run, code: str) -> None:
             text = ANSI.sub("", proc.stderr).strip()
             # papermill's last lines hold the failing cell and its traceback
             tail = "\n".join(text.splitlines()[-40:])
-            raise AnalysisFailed({run.name: f"{project.rel(run.notebook)}\n{tail}"})
+            raise AnalysisFailed({run.label: f"{project.rel(run.notebook)}\n{tail}"})
         normalise_notebook(tmp_out)
         os.replace(tmp_out, output_path(project, run))  # same folder: one rename
     stamp = fingerprint(project, run, code)
@@ -239,10 +254,10 @@ def run_analyses(
         for future, run in futures.items():
             try:
                 future.result()
-                report(f"done  {run.name}")
+                report(f"done  {run.label}")
             except AnalysisFailed as exc:
                 failures.update(exc.failures)
-                report(f"FAIL  {run.name}")
+                report(f"FAIL  {run.label}")
     if failures:
         raise AnalysisFailed(failures)
     return decisions

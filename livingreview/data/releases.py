@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from livingreview.data import csvio, dates
@@ -142,7 +143,9 @@ def stamp_sources(project: Project) -> list[Path]:
     return [p for p in [*found, log] if p is not None and p.is_file()]
 
 
-def chapter_stamp(project: Project, inputs: list[str]) -> str:
+def chapter_stamp(
+    project: Project, inputs: list[str], _: Callable[[str], str] = lambda text: text
+) -> str:
     """'Evidence current to …; last searched …; next update due …. Book version …; …'.
 
     The evidence date and the update interval come from the Data Package, the last search from
@@ -152,20 +155,23 @@ def chapter_stamp(project: Project, inputs: list[str]) -> str:
     """
     current_to = read_descriptor(project)[CURRENT_TO]
     searched = last_searched(project)
+    # ``_`` gives a translated edition's words (the Sphinx extension's catalog).
     evidence = [
-        f"Evidence current to {current_to}",
-        f"last searched {searched}" if searched else "last search not recorded",
+        _("Evidence current to {date}").format(date=current_to),
+        _("last searched {date}").format(date=searched)
+        if searched
+        else _("last search not recorded"),
     ]
     if due := next_update_due(project, current_to):
-        evidence.append(f"next update due {due}")
+        evidence.append(_("next update due {date}").format(date=due))
     parts = []
     releases = snapshots(project)
     if releases:
-        parts.append(f"Book version {releases[-1]['version']}")
+        parts.append(_("Book version {version}").format(version=releases[-1]["version"]))
     if inputs and releases:
         current = {p: _sha256(project.root / p) for p in inputs}
         if any(releases[-1]["data"].get(p) != digest for p, digest in current.items()):
-            parts.append("the data behind this page changed after the latest release")
+            parts.append(_("the data behind this page changed after the latest release"))
         else:
             since = releases[-1]
             for release in reversed(releases[:-1]):
@@ -173,8 +179,12 @@ def chapter_stamp(project: Project, inputs: list[str]) -> str:
                     break
                 since = release
             parts.append(
-                f"data behind this page last changed in version {since['version']} "
-                f"({since['date']})"
+                _("data behind this page last changed in version {version} ({date})").format(
+                    version=since["version"], date=since["date"]
+                )
             )
-    sentences = ["; ".join(evidence) + ".", *(["; ".join(parts) + "."] if parts else [])]
-    return "*" + " ".join(sentences) + "*"
+    sep, stop = _("; "), _(".")
+    text = sep.join(evidence) + stop
+    if parts:
+        text = _("{evidence} {release}").format(evidence=text, release=sep.join(parts) + stop)
+    return "*" + text + "*"

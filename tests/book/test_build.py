@@ -79,6 +79,10 @@ def test_noop_rebuild_executes_nothing_and_edit_reruns_only_its_readers(tmp_path
     assert pooled_summary(after) in chapter  # prose and table
     assert pooled_summary(before) not in chapter
     assert f'"estimate": {float(after["estimate"])}' in chapter  # the chart's data
+    # the Chinese edition is rebuilt from its own run of the same analysis, same number
+    assert "run   pooled_effects [zh_CN]: data/pooled_effects.csv changed" in edited.stdout
+    zh_chapter = page(root, "zh/chapters/preclinical.html")
+    assert f'"estimate": {float(after["estimate"])}' in zh_chapter
 
     # adding a study changes the count in the prose and the table, and nothing else re-runs
     count = len(table_rows(root, "preclinical_studies"))

@@ -81,6 +81,28 @@ def test_pdfs_per_chapter_and_for_the_book(built_book, tmp_path):
         text = pdf_text(root / "_build" / "pdf" / f"{name}.pdf")
         assert f"Exercise {count}" in text and f"Exercise {count + 1} " not in text, name
 
+    # The Chinese edition prints too, its glyphs from Debian's Noto CJK fonts (never fetched).
+    from livingreview.analysis.i18n import read_catalog
+
+    zh = root / "_build" / "pdf" / "zh"
+    assert {p.stem for p in zh.glob("*.pdf")} == {*names, "book"}
+    about = PdfReader(zh / "about.pdf")
+    title = read_catalog(built_book / "locales/zh_CN/LC_MESSAGES/chapters/about.po")[
+        "About this book"
+    ]
+    assert title in about.pages[0].extract_text()
+    # Chromium embeds CJK glyphs as Type3 fonts: the family is named in their descriptor
+    fonts = {
+        str(descriptor.get("/FontFamily", ""))
+        for page in about.pages
+        for font in page["/Resources"].get("/Font", {}).values()
+        if (descriptor := font.get_object().get("/FontDescriptor")) is not None
+    }
+    assert any("CJK" in name for name in fonts), fonts
+    zh_page = root / "_build" / "html" / "zh" / "chapters" / "preclinical.html"
+    assert 'href="../_pdf/preclinical.pdf"' in zh_page.read_text(encoding="utf-8")
+    assert (root / "_build" / "html" / "zh" / "_pdf" / "book.pdf").is_file()
+
 
 def pdf_text(path) -> str:
     from pypdf import PdfReader

@@ -10,7 +10,8 @@
 - ``theme``: theme defaults;
 - ``assets``: extension stylesheets linked with their checksum on every build;
 - ``exercises``: exercises numbered within their chapter;
-- ``exercise_ids``: no id repeated on a page with several exercises.
+- ``exercise_ids``: no id repeated on a page with several exercises;
+- ``translation``: the Chinese edition's switcher, coverage notes and the extension's words.
 
 Moved pages are redirected by sphinx-reredirects (``redirects`` in ``_config.yml``).
 """
@@ -29,6 +30,7 @@ from livingreview.book.sphinx import (
     pdf_links,
     stamps,
     theme,
+    translation,
 )
 
 
@@ -45,6 +47,7 @@ def setup(app):
         assets,
         exercises,
         exercise_ids,
+        translation,
     ):
         feature.register(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

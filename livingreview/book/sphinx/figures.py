@@ -22,6 +22,7 @@ from docutils.parsers.rst import directives
 from myst_nb.ext.glue.utils import PendingGlueReferenceError, create_pending_glue_ref
 
 from livingreview.book.sphinx.manifest import manifest_runs
+from livingreview.book.sphinx.translation import _
 from livingreview.data.identity import identity
 from livingreview.data.project import Project
 from sphinx import addnodes
@@ -88,20 +89,20 @@ class AnalysisFigure(SphinxDirective):
             return []
         box = nodes.container(classes=["reproduce-box"])
         heading = nodes.paragraph()
-        heading += nodes.strong(text="Reproduce this")
+        heading += nodes.strong(text=_("Reproduce this"))
         heading += nodes.Text(
-            " from a fresh clone (Python 3.11+ and make; the last line re-runs it):"
+            _(" from a fresh clone (Python 3.11+ and make; the last line re-runs it):")
         )
         box += heading
         commands = reproduce_commands(identity(Project(Path(env.srcdir))), run["name"])
         box += nodes.literal_block(commands, commands, language="bash")
         para = nodes.paragraph()
-        para += nodes.Text("Download: ")
+        para += nodes.Text(_("Download: "))
         files = [rel_notebook, *run.get("inputs", [])]
         for index, target in enumerate(files):
             if index:
                 para += nodes.Text(", ")
-            label = "executed notebook" if index == 0 else Path(target).name
+            label = _("executed notebook") if index == 0 else Path(target).name
             ref = addnodes.download_reference(
                 "", "", reftarget="/" + target, refdoc=env.docname, refexplicit=True
             )

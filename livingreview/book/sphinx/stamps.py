@@ -33,8 +33,12 @@ def note_glue_sources(app, docname: str, source: list[str]) -> None:
             run = runs.get(notebook.relative_to(srcdir).as_posix(), {})
             inputs.update(run.get("inputs", []))
     project = Project(srcdir)
-    if docname in project.review_chapters():
-        source[0] = _with_stamp(source[0], chapter_stamp(project, sorted(inputs)))
+    # Catalogs hold the pages' own words; the stamp is the extension's, translated there.
+    if docname in project.review_chapters() and app.builder.name != "gettext":
+        from livingreview.book.sphinx.translation import _
+
+        words = _ if (app.config.language or "en") != "en" else (lambda text: text)
+        source[0] = _with_stamp(source[0], chapter_stamp(project, sorted(inputs), words))
         for path in stamp_sources(project):
             env.note_dependency(str(path))
 

@@ -1,0 +1,160 @@
+"""The words the analyses show readers, in the edition being built.
+
+Each analysis takes a ``language`` parameter ("en" or "zh_CN") and calls ``use(language)``
+first. Chart titles, axis and legend titles, tooltips, table headers and captions, and
+categorical values (a product or route name) then go through the catalog
+``locales/<language>/LC_MESSAGES/analysis.po``; numbers never do, so both editions glue the
+same values. A string the catalog lacks (or marks fuzzy) stays English, as Sphinx does for
+pages. The catalog is read with babel (a Sphinx dependency); no compiled ``.mo`` is needed.
+
+English runs record every string they looked up in ``<notebook>.msgids`` (one JSON string a
+line) beside the executed notebook (``LIVINGREVIEW_MSGIDS``), so ``livingreview catalogs``
+can list what to translate.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+from livingreview.errors import LivingReviewError
+
+LANGUAGES = ("en", "zh_CN")
+DEFAULT = "en"
+CATALOG = "analysis"
+MSGIDS_ENV = "LIVINGREVIEW_MSGIDS"
+# Shown under a table in a translated edition when some cells keep the English of the data.
+ENGLISH_CELLS_NOTE = {"zh_CN": "部分内容为英文原文（数据中的自由文本尚未翻译）。"}
+
+
+class UnknownLanguage(LivingReviewError):
+    pass
+
+
+def catalog_path(root: Path, language: str) -> Path:
+    return Path(root) / "locales" / language / "LC_MESSAGES" / f"{CATALOG}.po"
+
+
+def _root() -> Path:
+    return Path(os.environ.get("LIVINGREVIEW_ROOT", "."))
+
+
+@lru_cache(maxsize=8)
+def read_catalog(path: Path) -> dict[str, str]:
+    """msgid -> msgstr for every translated, non-fuzzy message of a .po file."""
+    from babel.messages.pofile import read_po
+
+    if not path.is_file():
+        return {}
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    return {
+        str(m.id): str(m.string)
+        for m in catalog
+        if m.id and isinstance(m.id, str) and m.string and not m.fuzzy
+    }
+
+
+class Translator:
+    """``translator(text)`` gives the edition's words for ``text`` (itself when untranslated)."""
+
+    def __init__(self, language: str, messages: dict[str, str], record: Path | None = None):
+        self.language = language
+        self.messages = messages
+        self.record = record
+        self.seen: set[str] = set()
+        self.built: set[str] = set()  # sentences made by format(): their template is the message
+
+    def __call__(self, text: str) -> str:
+        if text in self.built:
+            return text
+        self.note(text)
+        return self.messages.get(text, text)
+
+    def format(self, template: str, /, **values: object) -> str:
+        """``template`` translated, then filled with ``values`` (numbers, names) — a sentence
+        built around data keeps one message however the data change."""
+        text = self(template).format(**values)
+        self.built.add(text)
+        return text
+
+    def note(self, text: str) -> None:
+        """Record ``text`` as a message to translate (English runs with a record file)."""
+        if self.record is not None and text and text not in self.seen:
+            self.seen.add(text)
+            lines = [json.dumps(text, ensure_ascii=False) for text in sorted(self.seen)]
+            self.record.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def lookup(self, text: str) -> str:
+        """A data value: translated when the catalog has it, never recorded."""
+        return self.messages.get(text, text)
+
+    @property
+    def translates(self) -> bool:
+        return self.language != DEFAULT
+
+
+def translator(language: str = DEFAULT, root: Path | None = None) -> Translator:
+    if language not in LANGUAGES:
+        raise UnknownLanguage(f"language must be one of {', '.join(LANGUAGES)}; got {language!r}")
+    if language == DEFAULT:
+        record = os.environ.get(MSGIDS_ENV)
+        return Translator(language, {}, Path(record) if record else None)
+    return Translator(language, read_catalog(catalog_path(root or _root(), language).resolve()))
+
+
+_active = Translator(DEFAULT, {})
+
+
+def use(language: str = DEFAULT) -> Translator:
+    """Make ``language`` the edition of this analysis; returns its translator (``_``)."""
+    global _active
+    _active = translator(language)
+    return _active
+
+
+def active() -> Translator:
+    return _active
+
+
+def gettext(text: str) -> str:
+    return _active(text)
+
+
+def format(template: str, /, **values: object) -> str:  # noqa: A001 - mirrors str.format
+    return _active.format(template, **values)
+
+
+def translate_spec(spec: object, _: Callable[[str], str] | None = None) -> object:
+    """A Vega-Lite spec with its titles, descriptions and categorical data values translated."""
+    tr = _active if _ is None else _
+
+    def walk(node: object, key: str = "", data: bool = False) -> object:
+        if isinstance(node, dict):
+            return {k: walk(v, k, data or k in _DATA_KEYS) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v, key, data) for v in node]
+        if isinstance(node, str) and data:
+            return tr.lookup(node) if isinstance(tr, Translator) else node
+        if isinstance(node, str):
+            if key in ("title", "text", "description", "subtitle"):
+                return tr(node)
+            if key in _SPEC_KEYS_KEPT:
+                return node
+            return tr.lookup(node) if isinstance(tr, Translator) else node
+        return node
+
+    return walk(spec)
+
+
+# Inline data and sort orders: values are looked up (categorical), never recorded.
+_DATA_KEYS = frozenset({"datasets", "data", "values", "sort", "domain"})
+# Keys whose string values are names or syntax, never reader-facing words.
+_SPEC_KEYS_KEPT = frozenset(
+    "$schema field type name format formatType scheme mark aggregate timeUnit expr "
+    "labelExpr filter calculate as op orient align baseline anchor fontWeight fontStyle "
+    "font interpolate shape strokeCap renderer".split()
+)

@@ -1,0 +1,121 @@
+"""The Chinese edition: the extension's own words, the language switcher, coverage notes.
+
+- The extension's words (evidence stamp, reproduce box, citation box, marker legends) come
+  from its catalog ``locale/<lang>/LC_MESSAGES/livingreview.po``, compiled to ``.mo`` in the
+  build folder (none is committed) and read with ``sphinx.locale.get_translation``.
+- Every page links to the same page in the other edition: English at the site root, Chinese
+  in ``zh/``; the links are relative, so they work from ``file://`` and from a server.
+- Coverage: translated (non-fuzzy) messages / all messages of each page's catalog under
+  ``locales/<lang>/LC_MESSAGES``; a page below 100% says so at its top, in the edition's
+  language. The build prints the coverage of every page.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from livingreview.book.editions import (  # noqa: F401 - the extension's view of the editions
+    EXTENSION_LOCALE_DIR as LOCALE_DIR,
+)
+from livingreview.book.editions import (
+    FOLDERS,
+    NAMES,
+    coverage_note,
+    page_coverage,
+)
+from sphinx.locale import get_translation
+
+CATALOG = "livingreview"
+_gettext = get_translation(CATALOG)
+
+
+def _(message: str) -> str:
+    """The edition's words for ``message`` (a plain str: docutils nodes and format need one)."""
+    return str(_gettext(message))
+
+
+def _compile_catalog(app) -> None:
+    """Compile the extension's .po into the build folder, then register it with Sphinx."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    target = Path(app.doctreedir).parent / "livingreview-locale"
+    for po in LOCALE_DIR.glob("*/LC_MESSAGES/*.po"):
+        mo = target / po.relative_to(LOCALE_DIR).with_suffix(".mo")
+        if mo.is_file() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        mo.parent.mkdir(parents=True, exist_ok=True)
+        with po.open("rb") as handle:
+            catalog = read_po(handle)
+        with mo.open("wb") as handle:
+            write_mo(handle, catalog)
+    app.add_message_catalog(CATALOG, str(target))
+
+
+def _translate_title(app, config) -> None:
+    _compile_catalog(app)  # registered in every edition: English gets its own words back
+    if config.language and config.language != "en":
+        if config.html_title:
+            config.html_title = _(config.html_title)
+
+
+def add_coverage_note(app, doctree) -> None:
+    """Under the page's title (chapters and notebooks alike), after Sphinx has translated it."""
+    from docutils import nodes
+
+    language = app.config.language or "en"
+    if language == "en":
+        return
+    # read once per build (on the app: the environment is pickled between builds)
+    table = getattr(app, "livingreview_coverage", None)
+    if table is None:
+        table = page_coverage(Path(app.srcdir) / "locales", language)
+        app.livingreview_coverage = table
+    coverage = table.get(app.env.docname)
+    if coverage is None or coverage.percent >= 100:
+        return
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if section is None or not section.children:
+        return
+    note = nodes.note(classes=["translation-coverage"])
+    note += nodes.paragraph(text=coverage_note(language, coverage))
+    section.insert(1, note)
+
+
+def other_edition(pagename: str, language: str) -> tuple[str, str, str, str]:
+    """(href, label, hreflang, language) of the same page in the other edition."""
+    depth = pagename.count("/")
+    up = "../" * depth
+    if language == "en":
+        target = "zh_CN"
+        href = f"{up}{FOLDERS[target]}/{pagename}.html"
+    else:
+        target = "en"
+        href = f"{up}{'../' * FOLDERS[language].count('/')}../{pagename}.html"
+    label, hreflang = NAMES[target]
+    return href, label, hreflang, target
+
+
+def add_switcher(app, pagename: str, templatename: str, context: dict, doctree) -> None:
+    language = app.config.language or "en"
+    if language not in FOLDERS or doctree is None:
+        return
+    href, label, hreflang, _target = other_edition(pagename, language)
+    title = "Read this page in English" if language != "en" else "阅读本页中文版"
+    switch = (
+        f'<nav class="language-switcher" aria-label="{html.escape(_("Language"))}">'
+        f'<a class="language-switcher-link" href="{html.escape(href)}" hreflang="{hreflang}" '
+        f'lang="{hreflang}" title="{title}">{label}</a></nav>'
+    )
+    context["body"] = switch + context.get("body", "")
+    context["metatags"] = (
+        context.get("metatags", "")
+        + f'\n<link rel="alternate" hreflang="{hreflang}" href="{html.escape(href)}" />'
+    )
+
+
+def register(app) -> None:
+    app.connect("config-inited", _translate_title)
+    app.connect("doctree-read", add_coverage_note)
+    app.connect("html-page-context", add_switcher)

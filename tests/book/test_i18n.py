@@ -1,0 +1,340 @@
+"""The Chinese edition: same numbers as the English one, translated words, switcher, search.
+
+Unit tests build small catalogs of their own; the rest read one clean build of a copy of the
+book (``built_book``) and derive what to expect from its data and its catalogs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import write_po
+
+from livingreview.analysis import i18n
+from livingreview.book.sphinx.translation import other_edition, page_coverage
+
+NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def write_catalog(path: Path, messages: dict[str, str], fuzzy: set[str] = frozenset()) -> None:
+    catalog = Catalog(locale="zh_CN")
+    for msgid, msgstr in messages.items():
+        catalog.add(msgid, msgstr, flags=("fuzzy",) if msgid in fuzzy else ())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        write_po(handle, catalog)
+
+
+@pytest.fixture
+def zh_catalog(tmp_path):
+    i18n.read_catalog.cache_clear()
+    write_catalog(
+        i18n.catalog_path(tmp_path, "zh_CN"),
+        {
+            "Studies": "研究",
+            "Old words": "旧译",
+            "Missing": "",
+            "kidney": "肾",
+            "{n} studies": "{n} 项研究",
+        },
+        fuzzy={"Old words"},
+    )
+    yield tmp_path
+    i18n.read_catalog.cache_clear()
+    i18n.use("en")
+
+
+def test_translator_uses_translated_entries_and_falls_back_to_english(zh_catalog):
+    tr = i18n.translator("zh_CN", zh_catalog)
+    assert tr("Studies") == "研究"
+    assert tr("Old words") == "Old words"  # fuzzy: the English changed since
+    assert tr("Missing") == "Missing"
+    assert tr("Never seen") == "Never seen"
+    assert tr.format("{n} studies", n=1266) == "1266 项研究"
+    assert i18n.translator("en", zh_catalog)("Studies") == "Studies"
+
+
+def test_unknown_language_is_a_user_error(zh_catalog):
+    from livingreview.errors import LivingReviewError
+
+    with pytest.raises(LivingReviewError, match="zh_CN"):
+        i18n.translator("fr", zh_catalog)
+
+
+def test_english_runs_record_the_messages_they_show(tmp_path, monkeypatch):
+    record = tmp_path / "run.msgids"
+    monkeypatch.setenv(i18n.MSGIDS_ENV, str(record))
+    tr = i18n.translator("en", tmp_path)
+    tr("Risk ratio")
+    sentence = tr.format("Records screened\n{n}", n=12)
+    tr(sentence)  # a built sentence is not a message: its template is
+    tr.lookup("a data value")  # data values are looked up, never recorded
+    lines = [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines()]
+    assert lines == ["Records screened\n{n}", "Risk ratio"]
+
+
+def test_chart_spec_translates_words_and_categories_but_not_field_names(zh_catalog, monkeypatch):
+    monkeypatch.setenv("LIVINGREVIEW_ROOT", str(zh_catalog))
+    i18n.use("zh_CN")
+    spec = {
+        "title": "Studies",
+        "encoding": {"y": {"field": "Studies", "type": "nominal", "title": "Studies"}},
+        "datasets": {"d1": [{"organ": "kidney", "title": "Studies", "n": 3}]},
+    }
+    out = i18n.translate_spec(spec)
+    assert out["title"] == "研究"
+    assert out["encoding"]["y"] == {"field": "Studies", "type": "nominal", "title": "研究"}
+    # data rows: categories the catalog knows are translated, nothing else
+    assert out["datasets"]["d1"] == [{"organ": "肾", "title": "研究", "n": 3}]
+
+
+def test_table_headers_and_categories_translated_and_english_cells_marked(zh_catalog, monkeypatch):
+    import pandas as pd
+
+    from livingreview.analysis.display import TableHTML
+
+    monkeypatch.setenv("LIVINGREVIEW_ROOT", str(zh_catalog))
+    i18n.use("zh_CN")
+    frame = pd.DataFrame({"Studies": ["kidney"], "Note": ["free text from the data"]})
+    table = TableHTML(frame, caption="Studies")
+    markup = table._repr_html_()
+    assert "<th>研究</th>" in markup and "<td>肾</td>" in markup
+    assert "free text from the data" in markup  # free text stays as the data has it
+    assert i18n.ENGLISH_CELLS_NOTE["zh_CN"] in markup
+    i18n.use("en")
+    english = TableHTML(frame, caption="Studies")._repr_html_()
+    assert "<th>Studies</th>" in english and i18n.ENGLISH_CELLS_NOTE["zh_CN"] not in english
+
+
+def test_coverage_counts_translated_non_fuzzy_messages_per_page(tmp_path):
+    folder = tmp_path / "zh_CN" / "LC_MESSAGES"
+    write_catalog(folder / "chapters" / "a.po", {"One": "一", "Two": "", "Three": "三"}, {"Three"})
+    write_catalog(folder / "chapters" / "b.po", {"One": "一"})
+    write_catalog(folder / "analysis.po", {"One": ""})  # the analyses' words: not a page
+    table = page_coverage(tmp_path, "zh_CN")
+    assert set(table) == {"chapters/a", "chapters/b"}
+    assert (table["chapters/a"].translated, table["chapters/a"].total) == (1, 3)
+    assert table["chapters/a"].percent == 33 and table["chapters/b"].percent == 100
+
+
+@pytest.mark.parametrize(
+    ("page", "language", "href"),
+    [
+        ("index", "en", "zh/index.html"),
+        ("chapters/about", "en", "../zh/chapters/about.html"),
+        ("index", "zh_CN", "../index.html"),
+        ("chapters/about", "zh_CN", "../../chapters/about.html"),
+    ],
+)
+def test_switcher_links_are_relative(page, language, href):
+    assert other_edition(page, language)[0] == href
+
+
+def test_a_new_translation_changes_only_the_translated_runs_fingerprint(mini_project):
+    from livingreview.book.manifest import edition_runs, load_manifest
+    from livingreview.book.runner import code_fingerprint, fingerprint, output_path
+    from livingreview.data.project import Project
+
+    project = Project(mini_project)
+    runs = load_manifest(project)
+    catalog = i18n.catalog_path(mini_project, "zh_CN")
+    write_catalog(catalog, {"x": "叉"})
+    zh = edition_runs(project, runs, "zh_CN")
+    assert all(r.parameters["language"] == "zh_CN" and catalog in r.inputs for r in zh)
+    assert {output_path(project, r).parent.name for r in zh} == {"zh_CN"}
+    code = code_fingerprint(project)
+    before = [fingerprint(project, r, code) for r in [*runs, *zh]]
+    write_catalog(catalog, {"x": "叉", "y": "乙"})
+    after = [fingerprint(project, r, code) for r in [*runs, *zh]]
+    assert before[: len(runs)] == after[: len(runs)]  # English: nothing to re-run
+    assert all(b != a for b, a in zip(before[len(runs) :], after[len(runs) :], strict=True))
+
+
+# ---- the built book ---------------------------------------------------------------------
+
+
+def _glue(notebook: Path) -> dict[str, str]:
+    """name -> text/plain (or the HTML with its content-derived element ids removed)."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    found = {}
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if not name:
+                continue
+            data = output["data"]
+            markup = data.get("application/papermill.record/text/html")
+            if markup is not None:
+                cells = re.findall(r"<td>(.*?)</td>", markup, flags=re.S)
+                found[name] = " ".join(cells)
+            else:
+                found[name] = data.get("application/papermill.record/text/plain", "")
+    return found
+
+
+def _numbers(text: str) -> list[str]:
+    return sorted(NUMBER.findall(text))
+
+
+def test_glued_values_are_identical_in_both_editions(built_book):
+    from livingreview.book.manifest import load_manifest
+    from livingreview.data.project import Project
+
+    project = Project(built_book)
+    compared = 0
+    for run in load_manifest(project):
+        english = _glue(project.executed_dir / f"{run.name}.ipynb")
+        chinese = _glue(project.executed_dir / "zh_CN" / f"{run.name}.ipynb")
+        assert english.keys() == chinese.keys(), run.name
+        for key, text in english.items():
+            # the same numbers, in whatever order the sentence needs (tables: every cell)
+            assert _numbers(chinese[key]) == _numbers(text), (run.name, key)
+            compared += 1
+    assert compared > 50
+
+
+def test_analyses_show_chinese_words_in_the_chinese_edition(built_book):
+    from livingreview.analysis.i18n import catalog_path, read_catalog
+
+    translated = read_catalog(catalog_path(built_book, "zh_CN").resolve())
+    page = (built_book / "_build" / "html" / "zh" / "analyses" / "pooled_effects.html").read_text(
+        encoding="utf-8"
+    )
+    english = (built_book / "_build" / "html" / "analyses" / "pooled_effects.html").read_text(
+        encoding="utf-8"
+    )
+    title = "Pooled effects of MSC therapy in animal models of sepsis"
+    assert title in english
+    assert json.dumps(translated[title])[1:-1] in page  # inside the chart's JSON spec
+
+
+def _switcher(page: Path) -> str | None:
+    match = re.search(r'class="language-switcher-link" href="([^"]+)"', page.read_text("utf-8"))
+    return match.group(1) if match else None
+
+
+def test_every_page_links_to_the_same_page_in_the_other_edition(built_book):
+    html = built_book / "_build" / "html"
+    pages = [
+        p
+        for p in html.rglob("*.html")
+        if not {"_static", "_sources", "_pdf"} & set(p.parts)
+        and p.name not in {"genindex.html", "search.html"}
+        and "http-equiv" not in p.read_text("utf-8")[:2000]  # redirect stubs
+    ]
+    english = [p for p in pages if p.relative_to(html).parts[0] != "zh"]
+    assert len(english) > 20 and len(pages) == 2 * len(english)
+    for page in pages:
+        href = _switcher(page)
+        assert href, page
+        target = (page.parent / href).resolve()
+        assert target.is_file(), (page, href)
+        other = target.relative_to(html.resolve()).as_posix().removeprefix("zh/")
+        assert other == page.relative_to(html).as_posix().removeprefix("zh/")
+        assert (target.parent / _switcher(target)).resolve() == page.resolve()
+
+
+def test_pages_below_full_coverage_say_so_in_chinese(built_book):
+    html = built_book / "_build" / "html" / "zh"
+    table = page_coverage(built_book / "locales", "zh_CN")
+    assert table
+    for docname, coverage in table.items():
+        page = (html / f"{docname}.html").read_text(encoding="utf-8")
+        assert ("translation-coverage" in page) == (coverage.percent < 100), docname
+        if coverage.percent < 100:
+            assert f"本章尚有 {100 - coverage.percent}% 未翻译" in page
+
+
+def test_chinese_search_index_holds_the_books_terms(built_book):
+    """Every dictionary term that a Chinese page uses is a search term of its own (jieba)."""
+    html = built_book / "_build" / "html" / "zh"
+    text = "".join(p.read_text("utf-8") for p in (html / "chapters").glob("*.html"))
+    index = (html / "searchindex.js").read_text(encoding="utf-8")
+    terms = json.loads(index[index.index("(") + 1 : index.rindex(")")])["terms"]
+    words = [
+        line.split()[0]
+        for line in (built_book / "locales" / "zh_CN" / "search-dictionary.txt")
+        .read_text(encoding="utf-8")
+        .splitlines()
+        if line.strip()
+    ]
+    used = [w for w in words if w in text]
+    assert {"血管生成素", "间充质"} <= set(used)
+    assert [w for w in used if w not in terms] == []
+
+
+def test_citations_and_bibliography_are_the_same_in_both_editions(built_book):
+    html = built_book / "_build" / "html"
+
+    def labels(path: Path) -> list[str]:
+        page = path.read_text(encoding="utf-8")
+        return re.findall(r'<span class="label"><span class="fn-bracket">\[</span>(.*?)<', page)
+
+    english = labels(html / "chapters" / "bibliography.html")
+    assert english and labels(html / "zh" / "chapters" / "bibliography.html") == english
+
+    def cites(path: Path) -> list[str]:
+        return re.findall(r'href="bibliography.html#(cite-[^"]+)"', path.read_text("utf-8"))
+
+    page = "chapters/about.html"
+    assert cites(html / page) and cites(html / "zh" / page) == cites(html / page)
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="needs Debian's chromium")
+def test_chinese_page_in_a_browser(built_book):
+    """Offline: no console error, the chart draws with Chinese labels, the switcher lands on
+    the English page, axe finds nothing serious."""
+    import axe_playwright_python
+    from playwright.sync_api import sync_playwright
+
+    from livingreview.book.pdf import CHROMIUM_ARGS
+    from livingreview.book.serve import serve_folder
+
+    httpd, base = serve_folder(built_book / "_build" / "html")
+    axe = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
+            )
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("response", lambda r: r.status >= 400 and errors.append(f"{r.status} {r.url}"))
+            page.route(
+                "**/*",
+                lambda route: (
+                    route.continue_() if route.request.url.startswith(base) else route.abort()
+                ),
+            )
+            page.goto(f"{base}/zh/analyses/pooled_effects.html", wait_until="load")
+            chart = page.locator(".vega-chart svg").first
+            chart.wait_for(timeout=10_000)
+            assert CJK.search(chart.inner_html())  # title and axis in Chinese
+            assert page.locator("html").get_attribute("lang").startswith("zh")
+            page.add_script_tag(content=axe)
+            serious = page.evaluate(
+                """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+                    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                    .map(v => v.id)"""
+            )
+            assert serious == []
+            page.locator("a.language-switcher-link").click()
+            page.wait_for_load_state("load")
+            assert page.url == f"{base}/analyses/pooled_effects.html"
+            assert page.locator("h1").first.inner_text().startswith("Pooled effects")
+            page.goto(f"{base}/zh/search.html?q=血管生成素", wait_until="load")
+            page.locator("#search-results ul.search li").first.wait_for(timeout=10_000)
+            links = page.locator("#search-results ul.search li a").first.get_attribute("href")
+            assert "glossary" in links  # the glossary entry 血管生成素-2 (angiopoietin-2)
+            assert errors == []
+            browser.close()
+    finally:
+        httpd.shutdown()
