@@ -206,7 +206,6 @@ def _complete_root_redirect(project: Project, html: Path) -> None:
         index.write_text(string.Template(template).substitute(to_uri=match[1]), encoding="utf-8")
 
 
-
 EDITION_FOLDERS = {"zh_CN": "zh"}  # where each translated edition lives in the site
 
 

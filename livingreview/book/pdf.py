@@ -91,7 +91,6 @@ def _join(printed: list[tuple[str, Path]], target: Path, title: str, author: str
         book.write(handle)
 
 
-
 # Each edition: (folder in the site and under _build/pdf, link words for the placeholder).
 EDITIONS = {
     "en": ("", ("PDF: ", "this chapter", "the whole book")),
