@@ -171,8 +171,15 @@ def normalise_notebook(path: Path) -> None:
         meta.pop(key, None)
     for cell in nb.get("cells", []):
         cell_meta = cell.get("metadata", {})
-        if "injected-parameters" in cell_meta.get("tags", []):
+        tags = cell_meta.get("tags", [])
+        if "injected-parameters" in tags:
             cell["id"] = "injected-parameters"  # papermill gives it a random id
+            # The edition's language is how the book is built, not a choice a reader made:
+            # a cell that sets nothing else is left out of the page.
+            source = "".join(cell.get("source", []))
+            assigned = [ln for ln in source.splitlines() if ln.strip() and not ln.startswith("#")]
+            if assigned and all(ln.startswith("language = ") for ln in assigned):
+                cell_meta["tags"] = [*tags, "remove-cell"]
         for key in _VOLATILE_CELL:
             cell_meta.pop(key, None)
         pm = cell_meta.get("papermill", {})

@@ -338,3 +338,24 @@ def test_chinese_page_in_a_browser(built_book):
             browser.close()
     finally:
         httpd.shutdown()
+
+
+def test_part_captions_and_edition_parameter_are_in_the_chinese_edition_words(built_book):
+    """The sidebar's part captions come from the extension's catalog; the cell papermill adds
+    to set the edition's language is not on the page."""
+    import yaml
+    from babel.messages.pofile import read_po
+
+    from livingreview.book.sphinx.translation import LOCALE_DIR
+
+    with (LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "livingreview.po").open("rb") as handle:
+        words = {m.id: m.string for m in read_po(handle) if m.id and m.string}
+    captions = [
+        part["caption"] for part in yaml.safe_load((built_book / "_toc.yml").read_text())["parts"]
+    ]
+    zh = (built_book / "_build" / "html" / "zh" / "analyses" / "pooled_effects.html").read_text(
+        encoding="utf-8"
+    )
+    for caption in captions:
+        assert f">{words[caption]}<" in zh and f">{caption}<" not in zh, caption
+    assert 'language = "zh_CN"' not in zh

@@ -83,6 +83,17 @@ def add_coverage_note(app, doctree) -> None:
     section.insert(1, note)
 
 
+def translate_toc_captions(app, doctree) -> None:
+    """The part captions of ``_toc.yml`` ("The review", "Analyses"…) in the edition's words."""
+    from sphinx import addnodes
+
+    if (app.config.language or "en") == "en":
+        return
+    for toctree in doctree.findall(addnodes.toctree):
+        if toctree.get("caption"):
+            toctree["caption"] = _(toctree["caption"])
+
+
 def other_edition(pagename: str, language: str) -> tuple[str, str, str, str]:
     """(href, label, hreflang, language) of the same page in the other edition."""
     depth = pagename.count("/")
@@ -118,4 +129,5 @@ def add_switcher(app, pagename: str, templatename: str, context: dict, doctree) 
 def register(app) -> None:
     app.connect("config-inited", _translate_title)
     app.connect("doctree-read", add_coverage_note)
+    app.connect("doctree-read", translate_toc_captions)
     app.connect("html-page-context", add_switcher)
