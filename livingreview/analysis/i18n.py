@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -137,6 +138,9 @@ def translate_spec(spec: object, _: Callable[[str], str] | None = None) -> objec
             return {k: walk(v, k, data or k in _DATA_KEYS) for k, v in node.items()}
         if isinstance(node, list):
             return [walk(v, key, data) for v in node]
+        if isinstance(node, str) and key in _EXPRESSION_KEYS:
+            # an expression compares data values: its quoted literals follow the data
+            return _QUOTED.sub(lambda m: _quoted(m, tr), node)
         if isinstance(node, str) and data:
             return tr.lookup(node) if isinstance(tr, Translator) else node
         if isinstance(node, str):
@@ -148,6 +152,17 @@ def translate_spec(spec: object, _: Callable[[str], str] | None = None) -> objec
         return node
 
     return walk(spec)
+
+
+_EXPRESSION_KEYS = frozenset({"filter", "test", "expr", "calculate"})
+_QUOTED = re.compile(r"'([^'\\]*)'|\"([^\"\\]*)\"")
+
+
+def _quoted(match: re.Match, tr) -> str:
+    quote = "'" if match.group(1) is not None else '"'
+    text = match.group(1) if match.group(1) is not None else match.group(2)
+    out = tr.lookup(text) if isinstance(tr, Translator) else text
+    return quote + out.replace(quote, "\\" + quote) + quote
 
 
 # Inline data and sort orders: values are looked up (categorical), never recorded.
