@@ -24,7 +24,7 @@ from livingreview.authoring.changes import (
     summarize,
 )
 from livingreview.authoring.citation_file import update_citation
-from livingreview.book.manifest import load_manifest
+from livingreview.book.manifest import all_editions, load_manifest
 from livingreview.book.runner import AnalysisFailed, run_analyses
 from livingreview.data import dates
 from livingreview.data.files import write_atomic
@@ -216,7 +216,8 @@ def release(
         }
         add_row(project, RELEASES_TABLE, record)
         set_package_version(project, version, current_to)
-        run_analyses(project, runs, report=report)
+        # every edition, so the book after a release executes nothing
+        run_analyses(project, all_editions(project, runs), report=report)
         path = write_snapshot(project, record, [r.name for r in runs])
         update_citation(project, version, released)
         entry = changelog_entry(version, released, current_to, tables, conclusions, note)

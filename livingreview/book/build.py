@@ -81,7 +81,9 @@ def _edition_config(project: Project, language: str) -> bytes:
     # in its dictionary so a reader's query matches them whole.
     words = stage_dir_for(project, language) / LOCALES / language / SEARCH_DICTIONARY
     if (project.root / LOCALES / language / SEARCH_DICTIONARY).is_file():
-        sphinx["html_search_options"] = {"dict": str(words.resolve())}
+        # relative to the project root, where Sphinx runs: an absolute path would enter the
+        # config hash in .buildinfo, so the same book built in two folders would differ
+        sphinx["html_search_options"] = {"dict": words.relative_to(project.root).as_posix()}
     return yaml.safe_dump(config, allow_unicode=True, sort_keys=False).encode()
 
 
