@@ -168,8 +168,9 @@ def _quoted(match: re.Match, tr) -> str:
 # Inline data and sort orders: values are looked up (categorical), never recorded.
 _DATA_KEYS = frozenset({"datasets", "data", "values", "sort", "domain"})
 # Keys whose string values are names or syntax, never reader-facing words.
+# options and value of a bound menu are field names the chart reads: never translated
 _SPEC_KEYS_KEPT = frozenset(
     "$schema field type name format formatType scheme mark aggregate timeUnit expr "
     "labelExpr filter calculate as op orient align baseline anchor fontWeight fontStyle "
-    "font interpolate shape strokeCap renderer".split()
+    "font interpolate shape strokeCap renderer options value".split()
 )
