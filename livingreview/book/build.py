@@ -208,9 +208,6 @@ def _complete_root_redirect(project: Project, html: Path) -> None:
         index.write_text(string.Template(template).substitute(to_uri=match[1]), encoding="utf-8")
 
 
-EDITION_FOLDERS = {"zh_CN": "zh"}  # where each translated edition lives in the site
-
-
 def _build_edition(
     project: Project, runs: list[Run], language: str, code: str, full: bool, report
 ) -> tuple[Path, bool]:
@@ -255,7 +252,7 @@ def build_html(
 ) -> Path:
     """Build the English book and every translated edition; publish them together, only when
     all built (a failed edition leaves the last good site, both editions, in place)."""
-    from livingreview.book.editions import EXTENSION_LOCALE_DIR, report_coverage
+    from livingreview.book.editions import EXTENSION_LOCALE_DIR, FOLDERS, report_coverage
     from livingreview.book.manifest import EDITIONS, edition_runs
 
     english = [run for run in runs if run.language == "en"]
@@ -275,17 +272,14 @@ def build_html(
         built[language] = _build_edition(project, edition, language, edition_code, full, report)
     for language in EDITIONS:
         report_coverage(project, language, report)
-    published = all(
-        (project.html_dir / EDITION_FOLDERS.get(lang, "") / "index.html").is_file()
-        for lang in built
-    )
+    published = all((project.html_dir / FOLDERS[lang] / "index.html").is_file() for lang in built)
     if published and not any(rebuilt for _, rebuilt in built.values()):
         report("build html: up to date (no source changed since the last good build)")
         return project.html_dir
     _publish(
         built["en"][0],
         project.html_dir,
-        {EDITION_FOLDERS[lang]: built[lang][0] for lang in EDITIONS},
+        {FOLDERS[lang]: built[lang][0] for lang in EDITIONS},
     )
     report(f"book written to {project.rel(project.html_dir)} (Chinese edition in zh/)")
     return project.html_dir

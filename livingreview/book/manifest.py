@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from livingreview.book.editions import FOLDERS
 from livingreview.data import dates
 from livingreview.data.project import Project
 from livingreview.errors import LivingReviewError
@@ -213,7 +214,8 @@ def load_manifest(project: Project) -> list[Run]:
     return runs
 
 
-EDITIONS = ("zh_CN",)  # besides English, built from the same runs
+# besides English, built from the same runs
+EDITIONS = tuple(language for language in FOLDERS if language != "en")
 
 
 def edition_runs(project: Project, runs: list[Run], language: str) -> list[Run]:

@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from livingreview.book.editions import FOLDERS
 from livingreview.book.serve import serve_folder
 from livingreview.book.sphinx.pdf_links import PDF_MARKER
 from livingreview.data.files import write_atomic
@@ -91,10 +92,11 @@ def _join(printed: list[tuple[str, Path]], target: Path, title: str, author: str
         book.write(handle)
 
 
-# Each edition: (folder in the site and under _build/pdf, link words for the placeholder).
-EDITIONS = {
-    "en": ("", ("PDF: ", "this chapter", "the whole book")),
-    "zh_CN": ("zh", ("PDF：", "本章", "全书")),
+# Each edition's link words for the placeholder; its folder (in the site and under _build/pdf)
+# is the edition's folder (livingreview.book.editions.FOLDERS).
+LINK_WORDS = {
+    "en": ("PDF: ", "this chapter", "the whole book"),
+    "zh_CN": ("PDF：", "本章", "全书"),
 }
 
 
@@ -105,7 +107,8 @@ def build_pdfs(project: Project, report: Callable[[str], None] = print) -> Path:
     if not (project.html_dir / "index.html").is_file():
         raise PdfFailed("no book in _build/html: run `make book` first")
     book_path = None
-    for folder, words in EDITIONS.values():
+    for language, words in LINK_WORDS.items():
+        folder = FOLDERS[language]
         html_root = project.html_dir / folder
         if not (html_root / "index.html").is_file():
             continue
@@ -176,7 +179,7 @@ def publish_pdfs(
     project: Project,
     names: list[str],
     folder: str = "",
-    words: tuple[str, str, str] = EDITIONS["en"][1],
+    words: tuple[str, str, str] = LINK_WORDS["en"],
 ) -> None:
     """Copy an edition's PDFs into it and turn each page's placeholder into links."""
     site = project.html_dir / folder
