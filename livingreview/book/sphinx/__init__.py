@@ -10,7 +10,7 @@
 - ``theme``: theme defaults;
 - ``assets``: extension stylesheets linked with their checksum on every build;
 - ``exercises``: exercises numbered within their chapter;
-- ``exercise_ids``: no id repeated on a page with several exercises;
+- ``unique_ids``: no id repeated on a page (exercises, translated citations);
 - ``translation``: the Chinese edition's switcher, coverage notes and the extension's words.
 
 Moved pages are redirected by sphinx-reredirects (``redirects`` in ``_config.yml``).
@@ -22,7 +22,6 @@ from livingreview.book.sphinx import (
     assets,
     bibstyle,
     citation,
-    exercise_ids,
     exercises,
     figures,
     guard,
@@ -31,6 +30,7 @@ from livingreview.book.sphinx import (
     stamps,
     theme,
     translation,
+    unique_ids,
 )
 
 
@@ -46,7 +46,7 @@ def setup(app):
         theme,
         assets,
         exercises,
-        exercise_ids,
+        unique_ids,
         translation,
     ):
         feature.register(app)
