@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import altair as alt
 import pandas as pd
 
@@ -376,6 +379,14 @@ def absolute_effects_chart(effects: pd.DataFrame, baseline_risk: float) -> alt.L
     )
 
 
+def _label_expr(param: str, labels: dict[str, str]) -> str:
+    """A Vega expression giving the label of the option ``param`` holds."""
+    expr = param
+    for name, label in reversed(labels.items()):
+        expr = f"({param} == {json.dumps(name)} ? {json.dumps(label)} : {expr})"
+    return expr
+
+
 def evidence_map_explorer(
     studies: pd.DataFrame, rows: str, columns: str, dimensions: tuple[str, ...]
 ) -> alt.LayerChart:
@@ -385,16 +396,17 @@ def evidence_map_explorer(
     """
     pretty = {name: name.replace("_", " ") for name in dimensions}
     options = list(dimensions)
-    labels = [pretty[name] for name in options]
+    words = {name: i18n.gettext(pretty[name]) for name in options}
+    labels = [words[name] for name in options]
     row_param = alt.param(
         name="map_rows",
         value=rows,
-        bind=alt.binding_select(options=options, labels=labels, name="Rows: "),
+        bind=alt.binding_select(options=options, labels=labels, name=i18n.gettext("Rows: ")),
     )
     column_param = alt.param(
         name="map_columns",
         value=columns,
-        bind=alt.binding_select(options=options, labels=labels, name="Columns: "),
+        bind=alt.binding_select(options=options, labels=labels, name=i18n.gettext("Columns: ")),
     )
     base = (
         alt.Chart(studies[["study", *options]].astype(str))
@@ -421,10 +433,13 @@ def evidence_map_explorer(
         text="n:Q",
         color=alt.condition("datum.n >= 3", alt.value("#ffffff"), alt.value("#000000")),
     )
+    # the title follows the menus, in the edition's words: a template with the chosen labels
+    template = i18n.gettext("Evidence map: studies by {rows} (rows) and {columns} (columns)")
+    pieces = {"rows": _label_expr("map_rows", words), "columns": _label_expr("map_columns", words)}
+    parts = re.split(r"\{(rows|columns)\}", template)
     title = alt.Title(
         text=alt.expr(
-            "'Evidence map: studies by ' + replace(map_rows, '_', ' ') + ' (rows) and ' "
-            "+ replace(map_columns, '_', ' ') + ' (columns)'"
+            " + ".join(pieces[part] if i % 2 else json.dumps(part) for i, part in enumerate(parts))
         )
     )
     return (

@@ -213,6 +213,7 @@ def counts(project: Project | None = None) -> dict[str, int | str]:
     listed = trials["listed_in"] == "source review"
     values: dict[str, int | str] = {
         "n_preclinical_studies": len(pre),
+        "n_preclinical_table1": int(pre["in_source_table1"].sum()),
         "n_clinical_studies": len(clin),
         "n_registered_trials": len(trials),
         "n_trials_source": int(listed.sum()),

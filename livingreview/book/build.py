@@ -252,9 +252,20 @@ def build_html(
 ) -> Path:
     """Build the English book and every translated edition; publish them together, only when
     all built (a failed edition leaves the last good site, both editions, in place)."""
-    from livingreview.book.editions import EXTENSION_LOCALE_DIR, FOLDERS, report_coverage
+    from livingreview.book.editions import (
+        EXTENSION_LOCALE_DIR,
+        FOLDERS,
+        catalog_problems,
+        report_coverage,
+    )
     from livingreview.book.manifest import EDITIONS, edition_runs
 
+    problems = [problem for language in EDITIONS for problem in catalog_problems(project, language)]
+    if problems:
+        raise BuildFailed(
+            "a translation must keep the English roles; "
+            f"{project.rel(project.html_dir)} left as it was\n" + "\n".join(problems)
+        )
     english = [run for run in runs if run.language == "en"]
     code = code_fingerprint(project, SPHINX_CODE)
     built: dict[str, tuple[Path, bool]] = {

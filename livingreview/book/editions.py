@@ -8,6 +8,7 @@ Coverage: translated (non-fuzzy) messages / all messages of each page's catalog 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ class Coverage:
     docname: str
     translated: int
     total: int
+    problems: tuple[str, ...] = ()  # translations that change a number's glue or a citation
 
     @property
     def percent(self) -> int:
@@ -54,24 +56,60 @@ def page_coverage(
         stat = path.stat()
         key = f"{stat.st_size}:{stat.st_mtime_ns}"
         entry = known.get(docname)
-        if not entry or entry[0] != key:
-            entry = [key, *_count(path)]
+        if not entry or entry[0] != key or len(entry) != 4:
+            entry = [key, *_count(path, path.relative_to(Path(locale_root).parent).as_posix())]
         fresh[docname] = entry
-        found[docname] = Coverage(docname, entry[1], entry[2])
+        found[docname] = Coverage(docname, entry[1], entry[2], tuple(entry[3]))
     if cache is not None and fresh != known:
         cache.parent.mkdir(parents=True, exist_ok=True)
         cache.write_text(json.dumps(fresh, sort_keys=True), encoding="utf-8")
     return found
 
 
-def _count(path: Path) -> tuple[int, int]:
-    """(translated non-fuzzy, all) messages of one catalog."""
+def _count(path: Path, shown: str) -> tuple[int, int, list[str]]:
+    """(translated non-fuzzy, all) messages of one catalog, and its translations whose roles
+    differ from the English."""
     from babel.messages.pofile import read_po
 
     with path.open("rb") as handle:
         catalog = read_po(handle)
     messages = [m for m in catalog if m.id]
-    return sum(1 for m in messages if m.string and not m.fuzzy), len(messages)
+    used = [m for m in messages if m.string and not m.fuzzy and isinstance(m.id, str)]
+    problems = [
+        f"{shown}, line {m.lineno}: {problem}"
+        for m in used
+        if (problem := role_problem(m.id, m.string))
+    ]
+    return len(used), len(messages), problems
+
+
+# Roles a translation keeps character for character: a glued number, a citation, a numbered
+# reference. A translation that drops one would type the number or lose the source.
+KEPT_ROLE = re.compile(r"\{(glue(?::\w*)?|cite(?::\w+)?|numref|eq)\}`[^`]*`")
+
+
+def role_problem(english: str, translation: str) -> str | None:
+    """Why ``translation`` cannot stand for ``english`` (None when its kept roles match)."""
+    want = sorted(m.group(0) for m in KEPT_ROLE.finditer(english))
+    have = sorted(m.group(0) for m in KEPT_ROLE.finditer(translation))
+    if want == have:
+        return None
+    missing = [role for role in want if role not in have or want.count(role) > have.count(role)]
+    extra = [role for role in have if role not in want or have.count(role) > want.count(role)]
+    parts = []
+    if missing:
+        parts.append("the translation lacks " + ", ".join(dict.fromkeys(missing)))
+    if extra:
+        parts.append("it has " + ", ".join(dict.fromkeys(extra)) + " that the English lacks")
+    return "; ".join(parts) + " (glue, cite and numref roles are copied verbatim)"
+
+
+def catalog_problems(project, language: str) -> list[str]:
+    """Translations of ``language`` whose glue, citation or numref roles differ from the
+    English; the build refuses to publish while any remain."""
+    cache = project.build_dir / "cache" / f"coverage-{language}.json"
+    table = page_coverage(project.root / "locales", language, cache)
+    return [problem for coverage in table.values() for problem in coverage.problems]
 
 
 def coverage_note(language: str, coverage: Coverage) -> str:

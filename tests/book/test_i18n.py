@@ -126,6 +126,40 @@ def test_coverage_counts_translated_non_fuzzy_messages_per_page(tmp_path):
     assert table["chapters/a"].percent == 33 and table["chapters/b"].percent == 100
 
 
+def test_a_translation_that_drops_a_glued_number_or_a_citation_is_refused(tmp_path):
+    from types import SimpleNamespace
+
+    from livingreview.book.editions import catalog_problems
+
+    glued = "Its table lists {glue:text}`../analyses/x.ipynb::n:.0f` trials {cite:p}`niu2025`."
+    write_catalog(
+        tmp_path / "locales" / "zh_CN" / "LC_MESSAGES" / "chapters" / "a.po",
+        {
+            glued: "其表格列出了五项试验{cite:p}`niu2025`。",  # the number typed: refused
+            "See {cite:p}`a2020`.": "见{cite:p}`b2020`。",  # another source: refused
+            "Fine {cite:t}`a2020`.": "好{cite:t}`a2020`。",
+            "Old {cite:p}`a2020`.": "旧",  # fuzzy: not used, not checked
+        },
+        fuzzy={"Old {cite:p}`a2020`."},
+    )
+    project = SimpleNamespace(root=tmp_path, build_dir=tmp_path / "_build")
+    problems = catalog_problems(project, "zh_CN")
+    assert len(problems) == 2
+    assert problems[0].startswith("locales/zh_CN/LC_MESSAGES/chapters/a.po, line ")
+    assert "lacks {glue:text}`../analyses/x.ipynb::n:.0f`" in problems[0]
+    assert "lacks {cite:p}`a2020`" in problems[1] and "{cite:p}`b2020`" in problems[1]
+
+
+def test_the_books_translations_keep_every_glue_and_citation(tmp_path):
+    from types import SimpleNamespace
+
+    from livingreview.book.editions import catalog_problems
+
+    root = Path(__file__).resolve().parents[2]
+    project = SimpleNamespace(root=root, build_dir=tmp_path)
+    assert catalog_problems(project, "zh_CN") == []
+
+
 @pytest.mark.parametrize(
     ("page", "language", "href"),
     [
