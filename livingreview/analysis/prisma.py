@@ -3,10 +3,13 @@
 Pure functions over DataFrames (the surveillance log, the screening table and the evidence
 tables), so the counts can be tested on small hand-made frames.
 
-*Studies in the previous version* are the studies the book already holds: one per row of the
-animal-study, clinical-study and registered-trial tables, and one per meta-analysis of animal
-studies in the pooled-effects table (that table has one row per pooled estimate, so several rows
-can belong to one meta-analysis; they are counted once, by reference key).
+*Studies in the previous version* are the studies the book held before this update: one per row
+of the animal-study, clinical-study and registered-trial tables, and one per meta-analysis of
+animal studies in the pooled-effects table (that table has one row per pooled estimate, so
+several rows can belong to one meta-analysis; they are counted once, by reference key), less
+the rows that are records included by this update (matched by identifier), which the tables
+have already taken in. The last box adds every included record, so a record taken into the
+tables counts once.
 """
 
 from __future__ import annotations
@@ -16,20 +19,50 @@ import pandas as pd
 
 from livingreview.analysis import i18n
 
-# Tables with one study (or registration) per row.
+# Tables with one study (or registration) per row, and the column identifying it.
 STUDY_TABLES = ("preclinical_studies", "clinical_studies", "registered_trials")
+ID_COLUMNS = {
+    "preclinical_studies": "study_id",
+    "clinical_studies": "study_id",
+    "registered_trials": "registry_id",
+}
 # Table with one row per pooled estimate; a meta-analysis is counted once by this column.
 META_TABLE, META_KEY = "pooled_effects", "ref_key"
 BASELINE_SOURCE = "source review"
 INCLUDED, EXCLUDED, AWAITING = "included", "excluded", "awaiting classification"
 
 
-def previous_studies(tables: dict[str, pd.DataFrame]) -> int:
-    """Studies held by the previous version: rows of the study tables plus meta-analyses."""
-    count = sum(len(tables[name]) for name in STUDY_TABLES if name in tables)
+def held_studies(tables: dict[str, pd.DataFrame]) -> set[tuple[str, str]]:
+    """(table, identifier) of every study the evidence tables hold now."""
+    held = {
+        (name, str(value))
+        for name in STUDY_TABLES
+        if name in tables
+        for value in tables[name][ID_COLUMNS[name]]
+    }
     if META_TABLE in tables:
-        count += tables[META_TABLE][META_KEY].nunique()
-    return int(count)
+        held |= {(META_TABLE, str(key)) for key in tables[META_TABLE][META_KEY].unique()}
+    return held
+
+
+def previous_studies(
+    tables: dict[str, pd.DataFrame], screening: pd.DataFrame | None = None
+) -> int:
+    """Studies held before this update: the tables' studies less the records this update
+    included (``screening``) that the tables have already taken in."""
+    held = held_studies(tables)
+    if screening is None:
+        return len(held)
+    included = set(screening.loc[screening["decision"] == INCLUDED, "record_id"].astype(str))
+    return len({(name, key) for name, key in held if key not in included})
+
+
+def previous_version(versions: list[str], current: str) -> str | None:
+    """The release before ``current`` (``versions`` in release order); None for the first."""
+    if current in versions:
+        index = versions.index(current)
+        return versions[index - 1] if index else None
+    return versions[-1] if versions else None
 
 
 def flow_counts(log: pd.DataFrame, screening: pd.DataFrame, previous: int) -> dict[str, int]:

@@ -44,6 +44,32 @@ def test_previous_version_counts_study_rows_and_each_meta_analysis_once():
     assert prisma.previous_studies(tables) == 2 + 1 + 3 + 2
 
 
+def test_previous_version_leaves_out_the_records_this_update_took_in():
+    tables = {
+        "clinical_studies": pd.DataFrame({"study_id": ["old", "new2018"]}),
+        "registered_trials": pd.DataFrame({"registry_id": ["NCT1", "NCT9"]}),
+        "pooled_effects": pd.DataFrame({"ref_key": ["sun2020", "ge2022", "ge2022"]}),
+    }
+    screened = pd.DataFrame(
+        {
+            "record_id": ["new2018", "NCT9", "ge2022", "notyet", "gone"],
+            "decision": ["included", "included", "included", "included", "excluded"],
+        }
+    )
+    previous = prisma.previous_studies(tables, screened)
+    assert previous == 3  # old, NCT1, sun2020
+    log = pd.DataFrame({"source": ["source review", "PubMed"]})
+    counts = prisma.flow_counts(log, screened, previous)
+    # every study the tables hold counts once; the included record not yet taken in adds one
+    assert counts["total"] == len(prisma.held_studies(tables)) + 1
+
+
+def test_the_previous_version_is_the_release_before_the_current_one():
+    assert prisma.previous_version(["0.1.0", "0.2.0"], "0.2.0") == "0.1.0"
+    assert prisma.previous_version(["0.1.0", "0.2.0"], "0.3.0") == "0.2.0"  # not yet released
+    assert prisma.previous_version(["0.1.0"], "0.1.0") is None
+
+
 def test_flow_counts_follow_the_decisions():
     counts = prisma.flow_counts(LOG, SCREENED, previous=10)
     assert counts == {
