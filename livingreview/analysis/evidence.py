@@ -135,7 +135,7 @@ def trials_table(listed_in: str = "source review", project: Project | None = Non
     status = trials["status_registry"].where(from_registry, trials["status_source"])
     start = trials["start_registry"].where(from_registry, trials["start_source"])
     end = trials["end_registry"].where(from_registry, trials["end_source"])
-    period = start.fillna("?") + " to " + end.fillna("?")
+    period = start.fillna("start not given") + " to " + end.fillna("end not given")
     period = period.where(start.notna() | end.notna(), "")
     values_from = [
         f"registry record of {updated} (checked {checked})" if registry else "source review"

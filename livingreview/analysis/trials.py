@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 
 from livingreview.analysis.charts import OKABE_ITO
+from livingreview.analysis.confirmation import confirmed, mark
 from livingreview.data import dates
 from livingreview.data.package import evidence_current_to, load_table
 from livingreview.data.project import Project
@@ -29,6 +30,7 @@ def surveillance(
     if as_of_date is None:
         raise ValueError(f"as_of must be a date YYYY-MM-DD, got {as_of!r}")
     trials = load_table("registered_trials", project)
+    trials = trials.assign(_confirmed=confirmed(trials))
     rows = []
     for _, t in trials.iterrows():
         use_registry = t["value_used"] == "registry"
@@ -63,12 +65,35 @@ def surveillance(
                 "status": status,
                 "start": dates.to_date(start).isoformat() if dates.to_date(start) else "",
                 "end": end_date.isoformat() if end_date else "",
+                "start_given": "" if pd.isna(start) else str(start),
+                "end_given": "" if pd.isna(end) else str(end),
                 "dates_from": "registry" if use_registry else "source review",
                 "overdue": overdue,
                 "stale": stale,
+                "confirmed": bool(t["_confirmed"]),
             }
         )
     return pd.DataFrame(rows)
+
+
+def surveillance_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The surveillance rows as readers see them: dates as precise as their source gives them
+    (a month stays a month; the flags use its last day) and unconfirmed values marked."""
+    ok = table["confirmed"]
+    return pd.DataFrame(
+        {
+            "registry_id": table["registry_id"],
+            "title": table["title"],
+            "intervention": mark(table["intervention"], ok),
+            "cell_source": mark(table["cell_source"], ok),
+            "status": mark(table["status"], ok),
+            "start": mark(table["start_given"], ok),
+            "end": mark(table["end_given"], ok),
+            "dates_from": table["dates_from"],
+            "overdue": table["overdue"],
+            "stale": table["stale"],
+        }
+    )
 
 
 def timeline(table: pd.DataFrame, as_of: str) -> alt.LayerChart:

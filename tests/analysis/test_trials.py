@@ -58,3 +58,14 @@ def test_surveillance_refuses_a_date_that_is_not_one(project):
         trials.surveillance(as_of="2026-13-01", project=project)
     with pytest.raises(ValueError):
         trials.surveillance(as_of="2026-01-01", stale_months=0, project=project)
+
+
+def test_readers_see_dates_as_given_and_unconfirmed_values_marked(project):
+    table = trials.surveillance(as_of="2026-01-10", project=project)
+    shown = trials.surveillance_table(table).set_index("registry_id")
+    first, second = shown.loc["NCT00000001"], shown.loc["NCT00000002"]
+    # a month stays a month (the flag still uses its last day) and carries the marker
+    assert first["end"] == "2021-06 [unconfirmed]" and first["overdue"]
+    assert first["status"] == "recruiting [unconfirmed]"
+    assert second["end"] == "2022-03" and second["status"] == "completed"
+    assert "confirmed" not in shown.columns
