@@ -55,3 +55,16 @@ def test_anchor_follows_sphinx_id_rules():
 def test_a_missing_key_is_an_error_naming_it():
     with pytest.raises(UnknownReference, match="nosuch2020.*data/x.csv"):
         require_label({"ou2022": "Ou et al. 2022"}, "nosuch2020", "data/x.csv")
+
+
+def test_a_reference_correction_awaiting_confirmation_is_marked_in_the_bibliography():
+    """An unverified erratum about a reference shows the same marker in that reference's entry."""
+    import pandas as pd
+
+    from livingreview.analysis.confirmation import MARKER
+
+    errata = pd.read_csv(REPO / "data" / "errata.csv", dtype=str)
+    pending = errata[(errata["affects"] == "references.bib") & (errata["verification"] != "confirmed")]
+    entries = parse_bibtex((REPO / "data" / "references.bib").read_text(encoding="utf-8")).entries
+    for key in pending["ref_key"]:
+        assert f"[{MARKER}]" in entries[key].fields.get("note", ""), key
