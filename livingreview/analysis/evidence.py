@@ -279,7 +279,6 @@ def studies_for_map(project: Project | None = None) -> pd.DataFrame:
 def map_summary(studies: pd.DataFrame, cells: pd.DataFrame, rows: str, columns: str) -> str:
     """Sentences under the map, computed from it: where evidence gathers, how much is empty."""
     possible = studies[rows].nunique() * studies[columns].nunique()
-    top = cells.sort_values(["n", rows, columns], ascending=[False, True, True]).iloc[0]
     single = int((cells["n"] == 1).sum())
     from livingreview.analysis import i18n
 
@@ -291,15 +290,30 @@ def map_summary(studies: pd.DataFrame, cells: pd.DataFrame, rows: str, columns: 
         possible=possible,
         empty=possible - len(cells),
     )
-    top_n = int(top["n"])
-    fullest = fmt(
-        "The fullest cell is {row} × {column} with {n} study;"
-        if top_n == 1
-        else "The fullest cell is {row} × {column} with {n} studies;",
-        row=i18n.active().lookup(str(top[rows])),
-        column=i18n.active().lookup(str(top[columns])),
-        n=top_n,
+    top_n = int(cells["n"].max())
+    # every cell sharing the largest count, so a tie is not hidden behind one of them
+    tops = cells[cells["n"] == top_n].sort_values([rows, columns])
+    names = i18n.gettext(", ").join(
+        fmt(
+            "{row} × {column}",
+            row=i18n.active().lookup(str(top[rows])),
+            column=i18n.active().lookup(str(top[columns])),
+        )
+        for _, top in tops.iterrows()
     )
+    if len(tops) == 1:
+        template = (
+            "The fullest cell is {cells} with {n} study;"
+            if top_n == 1
+            else "The fullest cell is {cells} with {n} studies;"
+        )
+    else:
+        template = (
+            "The fullest cells, with {n} study each, are {cells};"
+            if top_n == 1
+            else "The fullest cells, with {n} studies each, are {cells};"
+        )
+    fullest = fmt(template, cells=names, n=top_n)
     singles = fmt(
         "{n} cell holds a single study." if single == 1 else "{n} cells hold a single study.",
         n=single,

@@ -90,3 +90,20 @@ def test_each_animal_study_timing_is_glued_as_the_data_word_it(tmp_path):
     assert (
         "unconfirmed" in evidence.preclinical_timings(Project(root))[f"preclinical_{study}_timing"]
     )
+
+
+def test_map_summary_names_every_cell_that_shares_the_largest_count():
+    import pandas as pd
+
+    studies = pd.DataFrame(
+        {"study": ["a", "b", "c", "d", "e"], "organ": ["lung", "lung", "kidney", "kidney", "gut"]}
+    ).assign(kind=["animal", "animal", "clinical", "clinical", "animal"])
+    cells = evidence.evidence_map_cells(studies, "organ", "kind")
+    summary = evidence.map_summary(studies, cells, "organ", "kind")
+    assert "The fullest cells, with 2 studies each, are kidney × clinical, lung × animal;" in (
+        summary
+    )
+    alone = evidence.evidence_map_cells(studies.iloc[1:], "organ", "kind")
+    assert "The fullest cell is kidney × clinical with 2 studies;" in evidence.map_summary(
+        studies.iloc[1:], alone, "organ", "kind"
+    )

@@ -64,7 +64,9 @@ def test_a_reference_correction_awaiting_confirmation_is_marked_in_the_bibliogra
     from livingreview.analysis.confirmation import MARKER
 
     errata = pd.read_csv(REPO / "data" / "errata.csv", dtype=str)
-    pending = errata[(errata["affects"] == "references.bib") & (errata["verification"] != "confirmed")]
+    pending = errata[
+        (errata["affects"] == "references.bib") & (errata["verification"] != "confirmed")
+    ]
     entries = parse_bibtex((REPO / "data" / "references.bib").read_text(encoding="utf-8")).entries
     for key in pending["ref_key"]:
         assert f"[{MARKER}]" in entries[key].fields.get("note", ""), key
