@@ -173,8 +173,13 @@ def trials_table(listed_in: str = "source review", project: Project | None = Non
 
 
 def mechanisms_table(project: Project | None = None) -> pd.DataFrame:
+    """Mechanisms as the source review states them; a row that rests on a fact no primary
+    record read so far confirms (``verification`` is "unverified") carries the marker."""
+    rows = load_table("mechanisms", project)
+    ok = rows["verification"] != "unverified"
+    rows = rows.assign(mediator=mark(rows["mediator"], ok), effect=mark(rows["effect"], ok))
     return _shown(
-        load_table("mechanisms", project),
+        rows,
         {
             "mechanism": "Mechanism",
             "mediator": "Mediator or pathway",
