@@ -55,6 +55,7 @@ linkcheck: book
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check livingreview tests benchmarks
+	$(BIN)/ruff format --check livingreview tests benchmarks
 
 format: $(INSTALLED)
 	$(BIN)/ruff format livingreview tests benchmarks

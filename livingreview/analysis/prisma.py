@@ -45,9 +45,7 @@ def held_studies(tables: dict[str, pd.DataFrame]) -> set[tuple[str, str]]:
     return held
 
 
-def previous_studies(
-    tables: dict[str, pd.DataFrame], screening: pd.DataFrame | None = None
-) -> int:
+def previous_studies(tables: dict[str, pd.DataFrame], screening: pd.DataFrame | None = None) -> int:
     """Studies held before this update: the tables' studies less the records this update
     included (``screening``) that the tables have already taken in."""
     held = held_studies(tables)
