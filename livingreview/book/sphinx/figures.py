@@ -10,11 +10,12 @@ documents but has no caption or label. ``analysis-figure`` combines the two:
     ```
 
 A ``:name:`` starting with ``tbl-`` numbers it as a table. Under each one a "Reproduce this"
-box gives the command and the files behind it.
+box, folded under one line, gives the command and the files behind it.
 """
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from docutils import nodes
@@ -87,13 +88,15 @@ class AnalysisFigure(SphinxDirective):
         run = manifest_runs(env.srcdir).get(rel_notebook)
         if run is None:
             return []
-        box = nodes.container(classes=["reproduce-box"])
-        heading = nodes.paragraph()
-        heading += nodes.strong(text=_("Reproduce this"))
-        heading += nodes.Text(
+        # Folded by default: the commands are for readers who want them, and a clinician
+        # reading the chapter sees one line under each figure instead of a shell session.
+        summary = f"<strong>{html.escape(_('Reproduce this'))}</strong>" + html.escape(
             _(" from a fresh clone (Python 3.11+ and make; the last line re-runs it):")
         )
-        box += heading
+        opening = nodes.raw(
+            "", f'<details class="reproduce-box"><summary>{summary}</summary>', format="html"
+        )
+        box = nodes.container(classes=["reproduce-body"])
         commands = reproduce_commands(identity(Project(Path(env.srcdir))), run["name"])
         box += nodes.literal_block(commands, commands, language="bash")
         para = nodes.paragraph()
@@ -109,7 +112,7 @@ class AnalysisFigure(SphinxDirective):
             ref += nodes.literal(text=label)
             para += ref
         box += para
-        return [box]
+        return [opening, box, nodes.raw("", "</details>", format="html")]
 
 
 def reproduce_commands(me, run_name: str) -> str:
