@@ -405,3 +405,18 @@ def test_part_captions_and_edition_parameter_are_in_the_chinese_edition_words(bu
     for caption in captions:
         assert f">{words[caption]}<" in zh and f">{caption}<" not in zh, caption
     assert 'language = "zh_CN"' not in zh
+
+
+def test_no_chinese_page_shows_markdown_asterisks(built_book):
+    """CommonMark does not close `**` after full-width punctuation followed by a Chinese
+    character (`**要点。**这些`): the translation must put the punctuation outside."""
+    from bs4 import BeautifulSoup
+
+    shown = {}
+    for page in sorted((built_book / "_build" / "html" / "zh").rglob("*.html")):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for node in soup(["pre", "code", "script", "style"]):
+            node.decompose()
+        if "**" in soup.get_text(" "):
+            shown[page.name] = soup.get_text(" ").count("**")
+    assert shown == {}
