@@ -127,11 +127,23 @@ def last_searched(project: Project) -> str | None:
     return max(found, default=None)
 
 
+def update_interval_months(project: Project | None = None) -> int | None:
+    """Months between scheduled searches (``x-update-interval-months``), or None when not set.
+
+    Only a positive whole number counts: the stamp's due date and the chapters' glued interval
+    both read it here, so they cannot disagree.
+    """
+    months = read_descriptor(project).get(UPDATE_INTERVAL)
+    if not isinstance(months, int) or isinstance(months, bool) or months <= 0:
+        return None
+    return months
+
+
 def next_update_due(project: Project, current_to: str) -> str | None:
     """``x-update-interval-months`` after the evidence date, or None when no interval is set."""
-    months = read_descriptor(project).get(UPDATE_INTERVAL)
+    months = update_interval_months(project)
     day = dates.parse_iso(current_to)
-    if not isinstance(months, int) or isinstance(months, bool) or months <= 0 or day is None:
+    if months is None or day is None:
         return None
     return dates.add_months(day, months).isoformat()
 

@@ -92,6 +92,18 @@ def test_last_searched_is_the_latest_date_of_the_log_in_any_row_order(project):
 
 
 @pytest.mark.parametrize(
+    ("months", "interval"), [(6, 6), (12, 12), (0, None), (-1, None), ("6", None), (True, None)]
+)
+def test_update_interval_is_a_positive_whole_number_of_months_or_none(project, months, interval):
+    write_descriptor(project, **{"x-update-interval-months": months})
+    assert releases.update_interval_months(project) == interval
+
+
+def test_update_interval_is_none_when_the_data_package_sets_none(project):
+    assert releases.update_interval_months(project) is None
+
+
+@pytest.mark.parametrize(
     ("months", "due"),
     [(12, "2027-05-31"), (6, "2026-11-30"), (1, "2026-06-30"), (0, None), ("6", None)],
 )
