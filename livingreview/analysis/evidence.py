@@ -216,10 +216,13 @@ def counts(project: Project | None = None) -> dict[str, int | str]:
     trials = load_table("registered_trials", project)
     errata = load_table("errata", project)
     listed = trials["listed_in"] == "source review"
+    studies = clin[clin["report_of"].fillna("").str.strip() == ""]
     values: dict[str, int | str] = {
         "n_preclinical_studies": len(pre),
         "n_preclinical_table1": int(pre["in_source_table1"].sum()),
-        "n_clinical_studies": len(clin),
+        # a further report of a study (an abstract before its full paper) is not a new study
+        "n_clinical_studies": len(studies),
+        "n_clinical_reports": len(clin),
         "n_registered_trials": len(trials),
         "n_trials_source": int(listed.sum()),
         "n_trials_search": int((~listed).sum()),
@@ -229,7 +232,7 @@ def counts(project: Project | None = None) -> dict[str, int | str]:
     }
     phrases = {
         "preclinical": (pre, "animal study", "animal studies"),
-        "clinical": (clin, "clinical study", "clinical studies"),
+        "clinical": (studies, "clinical study", "clinical studies"),
         "trials_source": (trials[listed], "registered trial", "registered trials"),
         "trials_search": (trials[~listed], "registered trial", "registered trials"),
         "errata": (errata, "correction", "corrections"),
@@ -252,6 +255,7 @@ def studies_for_map(project: Project | None = None) -> pd.DataFrame:
     """
     pre = load_table("preclinical_studies", project)
     clin = load_table("clinical_studies", project)
+    clin = clin[clin["report_of"].fillna("").str.strip() == ""]  # each study once
     frames = [
         pd.DataFrame(
             {

@@ -435,6 +435,26 @@ def _table_rows(checked: Checked, name: str) -> tuple[str, list[tuple[int, dict[
     return f"data/{resource.path}", lines
 
 
+@cross_file_check("clinical-report-of")
+def _report_of(checked: Checked) -> list[Problem]:
+    """A further report names the row of its study, which is itself no further report."""
+    file, rows = _table_rows(checked, "clinical_studies")
+    main = {cells["study_id"] for _, cells in rows if not cells.get("report_of", "").strip()}
+    return [
+        Problem(
+            file,
+            line,
+            "report_of",
+            cells["report_of"],
+            "report-of-unknown",
+            "names no study_id of a row that reports a study in full",
+            "give the study_id of the study's main row, or leave it empty",
+        )
+        for line, cells in rows
+        if cells.get("report_of", "").strip() and cells["report_of"].strip() not in main
+    ]
+
+
 @cross_file_check("screening-search-in-log")
 def _screening_search_logged(checked: Checked) -> list[Problem]:
     """Every screened record names a search that the surveillance log holds."""

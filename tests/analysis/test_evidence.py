@@ -107,3 +107,13 @@ def test_map_summary_names_every_cell_that_shares_the_largest_count():
     assert "The fullest cell is kidney × clinical with 2 studies;" in evidence.map_summary(
         studies.iloc[1:], alone, "organ", "kind"
     )
+
+
+def test_a_further_report_of_a_study_is_not_counted_as_another_study():
+    clin = load_table("clinical_studies")
+    further = clin["report_of"].fillna("").str.strip() != ""
+    counts = evidence.counts()
+    assert counts["n_clinical_reports"] == len(clin)
+    assert counts["n_clinical_studies"] == len(clin) - int(further.sum())
+    mapped = set(evidence.studies_for_map()["study"])
+    assert not mapped & set(clin.loc[further, "study_id"])

@@ -285,3 +285,14 @@ def test_a_registry_id_correction_on_another_table_is_not_checked_against_trials
     line = next(n for n, r in enumerate(errata, start=2) if "registered_trials" not in r["affects"])
     set_cell("errata", line, "corrected", "ChiCTR1")(root / "data")
     assert [p.rule for p in _validate_unchanged(root)] == []
+
+
+def test_a_further_report_must_name_the_row_of_its_study(tmp_path):
+    root = copy_repo(tmp_path / "repo")
+    rows = _rows(root, "clinical_studies")
+    line = 2 + next(i for i, r in enumerate(rows) if not r["report_of"])
+    set_cell("clinical_studies", line, "report_of", "nosuchstudy")(root / "data")
+    problems = _validate_unchanged(root)
+    assert [(p.file, p.row, p.column, p.value, p.rule) for p in problems] == [
+        ("data/clinical_studies.csv", line, "report_of", "nosuchstudy", "report-of-unknown")
+    ]
