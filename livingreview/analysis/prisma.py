@@ -55,12 +55,11 @@ def previous_studies(tables: dict[str, pd.DataFrame], screening: pd.DataFrame | 
     return len({(name, key) for name, key in held if key not in included})
 
 
-def previous_version(versions: list[str], current: str) -> str | None:
-    """The release before ``current`` (``versions`` in release order); None for the first."""
-    if current in versions:
-        index = versions.index(current)
-        return versions[index - 1] if index else None
-    return versions[-1] if versions else None
+def previous_version(releases: list[tuple[str, str]], first_search: str) -> str | None:
+    """The version the update started from: the last release (``(version, date)`` in release
+    order) dated before the update's first search; None when no release is that old."""
+    before = [version for version, date in releases if str(date) < str(first_search)]
+    return before[-1] if before else None
 
 
 def flow_counts(log: pd.DataFrame, screening: pd.DataFrame, previous: int) -> dict[str, int]:

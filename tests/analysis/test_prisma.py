@@ -64,10 +64,12 @@ def test_previous_version_leaves_out_the_records_this_update_took_in():
     assert counts["total"] == len(prisma.held_studies(tables)) + 1
 
 
-def test_the_previous_version_is_the_release_before_the_current_one():
-    assert prisma.previous_version(["0.1.0", "0.2.0"], "0.2.0") == "0.1.0"
-    assert prisma.previous_version(["0.1.0", "0.2.0"], "0.3.0") == "0.2.0"  # not yet released
-    assert prisma.previous_version(["0.1.0"], "0.1.0") is None
+def test_the_previous_version_is_the_last_release_before_the_updates_first_search():
+    releases = [("0.1.0", "2026-11-25"), ("0.2.0", "2026-11-26"), ("0.2.1", "2026-11-27")]
+    # searches began on the day 0.2.0 was released: the update started from 0.1.0
+    assert prisma.previous_version(releases, "2026-11-26") == "0.1.0"
+    assert prisma.previous_version(releases, "2027-05-30") == "0.2.1"
+    assert prisma.previous_version(releases, "2026-01-01") is None
 
 
 def test_flow_counts_follow_the_decisions():
