@@ -346,6 +346,8 @@ def test_repository_link_is_on_every_page(server, browser, built_book):
     base, html = server
     missing = []
     for path in all_pages(html):
+        if 'http-equiv="refresh"' in (html / path).read_text(encoding="utf-8"):
+            continue  # a redirect stub: checking it races its refresh (its target is checked)
         visit = PageVisit(browser, base, path)
         if visit.page.locator(f'a[href="{url}"]').count() == 0:
             missing.append(path)
