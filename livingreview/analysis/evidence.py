@@ -209,6 +209,11 @@ def errata_table(project: Project | None = None) -> pd.DataFrame:
     )
 
 
+def one_row_per_study(clin: pd.DataFrame) -> pd.DataFrame:
+    """Clinical rows less further reports (``report_of`` set): each study once."""
+    return clin[clin["report_of"].fillna("").str.strip() == ""]
+
+
 def counts(project: Project | None = None) -> dict[str, int | str]:
     """The counts the chapters quote in prose, and how many of each await confirmation."""
     pre = load_table("preclinical_studies", project)
@@ -216,7 +221,7 @@ def counts(project: Project | None = None) -> dict[str, int | str]:
     trials = load_table("registered_trials", project)
     errata = load_table("errata", project)
     listed = trials["listed_in"] == "source review"
-    studies = clin[clin["report_of"].fillna("").str.strip() == ""]
+    studies = one_row_per_study(clin)
     values: dict[str, int | str] = {
         "n_preclinical_studies": len(pre),
         "n_preclinical_table1": int(pre["in_source_table1"].sum()),
@@ -255,7 +260,7 @@ def studies_for_map(project: Project | None = None) -> pd.DataFrame:
     """
     pre = load_table("preclinical_studies", project)
     clin = load_table("clinical_studies", project)
-    clin = clin[clin["report_of"].fillna("").str.strip() == ""]  # each study once
+    clin = one_row_per_study(clin)
     frames = [
         pd.DataFrame(
             {
