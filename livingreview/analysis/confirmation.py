@@ -3,7 +3,7 @@
 A row whose facts have not been checked against a primary record (the registry's own record,
 the publisher's page, PubMed or PubMed Central) is shown with the same visible marker in every
 table and chart, each table that has one carries the legend, and every count says how many of
-its items await confirmation. Nothing unconfirmed is shown without the marker.
+its items are unconfirmed. Nothing unconfirmed is shown without the marker.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def legend_for(*tables: pd.DataFrame) -> str:
 
 
 def count_phrase(total: int, unconfirmed: int, singular: str, plural: str) -> str:
-    """'12 animal studies, 1 awaiting confirmation' (the second part only when needed)."""
+    """'12 animal studies, 1 unconfirmed' (the second part only when needed)."""
     from livingreview.analysis import i18n
 
     noun = i18n.gettext(singular if total == 1 else plural)
@@ -54,5 +54,5 @@ def count_phrase(total: int, unconfirmed: int, singular: str, plural: str) -> st
     if not unconfirmed:
         return phrase
     return i18n.format(
-        "{phrase}, {unconfirmed:,} awaiting confirmation", phrase=phrase, unconfirmed=unconfirmed
+        "{phrase}, {unconfirmed:,} unconfirmed", phrase=phrase, unconfirmed=unconfirmed
     )

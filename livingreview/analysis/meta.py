@@ -497,6 +497,35 @@ def summarise(result: MetaResult) -> str:
     )
 
 
+def tabulate_effect_sizes(effects: pd.DataFrame) -> pd.DataFrame:
+    """Each study's effect size and variance on the analysis scale, to three significant digits."""
+    from livingreview.analysis import i18n
+
+    return pd.DataFrame(
+        {
+            "Study": effects["study"],
+            "yi": [f"{v:.3g}" if pd.notna(v) else "" for v in effects["yi"]],
+            "vi": [f"{v:.3g}" if pd.notna(v) else "" for v in effects["vi"]],
+            "Included": [i18n.gettext("yes" if v else "no") for v in effects["included"]],
+            "Note": effects["note"].fillna(""),
+        }
+    ).astype("string")
+
+
+def describe_heterogeneity(result: MetaResult) -> str:
+    """E.g. 'tau² = 0.313, I² = 92.2%, Q = 152.23 (df 12)'; tau² only where the method has one."""
+    from livingreview.analysis import i18n
+
+    tau2 = i18n.gettext("not applicable") if result.tau2 is None else f"{result.tau2:.3g}"
+    return i18n.format(
+        "tau² = {tau2}, I² = {i2:.1f}%, Q = {q:.2f} (df {df})",
+        tau2=tau2,
+        i2=result.i2,
+        q=result.q,
+        df=result.q_df,
+    )
+
+
 def tabulate(effects: pd.DataFrame, result: MetaResult) -> pd.DataFrame:
     """Per-study effects and weights as readers see them, one row per study plus the pool."""
     fmt = lambda v: format_value(v, result.measure)  # noqa: E731
@@ -510,8 +539,8 @@ def tabulate(effects: pd.DataFrame, result: MetaResult) -> pd.DataFrame:
         rows.append(
             {
                 "Study": row["study"],
-                "Treatment events/n": f"{row['events_treatment']}/{row['n_treatment']}",
-                "Control events/n": f"{row['events_control']}/{row['n_control']}",
+                "Treatment events/n": f"{row['events_treatment']:,}/{row['n_treatment']:,}",
+                "Control events/n": f"{row['events_control']:,}/{row['n_control']:,}",
                 f"{result.measure} (95% CI)": shown,
                 "Weight (%)": f"{result.weight_of(row['study']):.1f}",
                 "Note": row["note"],
@@ -521,10 +550,10 @@ def tabulate(effects: pd.DataFrame, result: MetaResult) -> pd.DataFrame:
     rows.append(
         {
             "Study": f"Pooled ({result.method})",
-            "Treatment events/n": f"{int(effects['events_treatment'].sum())}/"
-            f"{int(effects['n_treatment'].sum())}",
-            "Control events/n": f"{int(effects['events_control'].sum())}/"
-            f"{int(effects['n_control'].sum())}",
+            "Treatment events/n": f"{int(effects['events_treatment'].sum()):,}/"
+            f"{int(effects['n_treatment'].sum()):,}",
+            "Control events/n": f"{int(effects['events_control'].sum()):,}/"
+            f"{int(effects['n_control'].sum()):,}",
             f"{result.measure} (95% CI)": pooled,
             "Weight (%)": "100.0",
             "Note": "",

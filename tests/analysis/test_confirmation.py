@@ -19,9 +19,9 @@ def test_registry_flags_count_as_the_verification_column():
         confirmation.confirmed(pd.DataFrame({"y": [1]}))
 
 
-def test_count_phrase_says_how_many_await_confirmation():
+def test_count_phrase_says_how_many_are_unconfirmed():
     assert confirmation.count_phrase(12, 1, "animal study", "animal studies") == (
-        "12 animal studies, 1 awaiting confirmation"
+        "12 animal studies, 1 unconfirmed"
     )
     assert confirmation.count_phrase(1, 0, "trial", "trials") == "1 trial"
     assert confirmation.count_phrase(1266, 0, "animal", "animals") == "1,266 animals"

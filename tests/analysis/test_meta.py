@@ -367,6 +367,8 @@ def test_glue_values_and_table(bcg):
     assert len(table) == 14
     assert table.iloc[-1]["Study"] == "Pooled (FE)"
     assert table.iloc[0]["RR (95% CI)"] == "0.41 (0.13 to 1.26)"
+    events, n = int(bcg["events_treatment"].sum()), int(bcg["n_treatment"].sum())
+    assert table.iloc[-1]["Treatment events/n"] == f"{events:,}/{n:,}" and "," in f"{n:,}"
     hk = meta.pool(bcg, "RR", "DL", hartung_knapp=True)
     assert meta.summarise(hk).endswith("DL with Hartung-Knapp, 13 studies")
     assert meta.summarise(meta.pool(bcg, "RD", "MH")).startswith("RD -0.003 (95% CI")
@@ -434,3 +436,14 @@ def test_relative_data_path_is_relative_to_the_book_not_the_cwd(tmp_path, monkey
     monkeypatch.chdir(tmp_path)  # as when the notebook is opened from another folder
     frame = meta.read_studies("data/examples/bcg_trials.csv")
     pd.testing.assert_frame_equal(frame, bcg)
+
+
+def test_effect_sizes_and_heterogeneity_are_shown_rounded(bcg):
+    effects = meta.effect_sizes(bcg, "RR")
+    shown = meta.tabulate_effect_sizes(effects)
+    assert list(shown.columns) == ["Study", "yi", "vi", "Included", "Note"]
+    assert shown.iloc[0]["yi"] == f"{effects.iloc[0]['yi']:.3g}" and len(shown.iloc[0]["yi"]) < 7
+    reml = meta.pool(bcg, "RR", "REML")
+    text = meta.describe_heterogeneity(reml)
+    assert text.startswith(f"tau² = {reml.tau2:.3g}, I² = {reml.i2:.1f}%")
+    assert "not applicable" in meta.describe_heterogeneity(meta.pool(bcg, "RR", "FE"))

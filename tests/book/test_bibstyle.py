@@ -44,3 +44,13 @@ def test_short_author_lists_are_given_in_full_long_ones_cut_after_six():
     (marked,) = render([cut])
     assert "A. Name2, et al." in marked
     assert "J, 3, 2020." in marked  # the volume of an article without pages
+
+
+def test_an_article_number_is_called_one_not_a_page():
+    entry = Entry("article", fields={"title": "T", "journal": "J", "year": "2022", "eid": "792098"})
+    entry.add_person(Person("Name, A."), "author")
+    (alone,) = render([entry])
+    assert "J, article 792098, 2022." in alone and "pages" not in alone
+    entry.fields["volume"] = "12"
+    (with_volume,) = render([entry])
+    assert "J, 12:792098, 2022." in with_volume

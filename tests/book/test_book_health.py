@@ -121,6 +121,20 @@ def test_every_page_with_a_figure_offers_reproduce_and_downloads(built_book):
             )
 
 
+def test_a_figure_holding_a_table_is_numbered_as_a_table(built_book):
+    """A table must not be captioned "Fig.": its directive needs a ``tbl-`` name."""
+    html = built_book / "_build" / "html"
+    checked = 0
+    for page in html.rglob("chapters/*.html"):
+        text = page.read_text(encoding="utf-8")
+        for figure in re.findall(r'<figure class="analysis-figure.*?</figure>', text, re.S):
+            number = re.search(r'class="caption-number">([^<]*)<', figure)
+            if "<table" in figure and number:
+                checked += 1
+                assert not number.group(1).startswith("Fig"), (page.name, number.group(1))
+    assert checked
+
+
 def test_reproduce_boxes_give_commands_that_start_from_a_clone(built_book):
     """The box's commands: clone the book's repository, set up as the README says, re-run."""
     me = identity(Project(built_book))

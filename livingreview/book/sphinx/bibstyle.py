@@ -76,8 +76,11 @@ class AuthorYearStyle(PlainStyle):
         volume = join[field("volume"), optional["(", field("number"), ")"]]
         volume_and_pages = first_of[
             optional[join[volume, ":", pages]],
+            # an online journal's article number (BibLaTeX ``eid``) stands where pages would
+            optional[join[volume, ":", field("eid")]],
             # pybtex's plain style drops the volume of an article without pages
             optional[volume],
+            optional[words["article", field("eid")]],
             words["pages", pages],
         ]
         return toplevel[
