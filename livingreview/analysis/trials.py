@@ -17,7 +17,9 @@ FINAL_STATUSES = {"completed", "terminated", "withdrawn"}
 
 
 def months_between(earlier: date, later: date) -> int:
-    return (later.year - earlier.year) * 12 + later.month - earlier.month
+    """Whole months elapsed: 2020-07-28 to 2026-11-27 is 75, not 76."""
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    return months - 1 if later.day < earlier.day else months
 
 
 def surveillance(

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import shutil
+from datetime import date
 
 import pytest
 from conftest import REPO
@@ -48,7 +49,7 @@ def test_overdue_and_stale_flags_at_a_date(project):
     )
     first, second = table.loc["NCT00000001"], table.loc["NCT00000002"]
     assert first["end"] == "2021-06-30" and first["overdue"]  # past its end, still recruiting
-    assert first["stale"] == "no update for 60 months"
+    assert first["stale"] == "no update for 59 months"  # 2021-01-15 to 2026-01-10: whole months
     assert second["dates_from"] == "registry" and second["status"] == "completed"
     assert not second["overdue"] and second["stale"] == ""
 
@@ -69,3 +70,8 @@ def test_readers_see_dates_as_given_and_unconfirmed_values_marked(project):
     assert first["status"] == "recruiting [unconfirmed]"
     assert second["end"] == "2022-03" and second["status"] == "completed"
     assert "confirmed" not in shown.columns
+
+
+def test_months_between_counts_whole_months():
+    assert trials.months_between(date(2020, 7, 28), date(2026, 11, 27)) == 75
+    assert trials.months_between(date(2020, 7, 28), date(2026, 11, 28)) == 76
