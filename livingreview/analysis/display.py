@@ -143,6 +143,8 @@ class TableHTML:
 
     def _repr_html_(self) -> str:
         frame, links = self._with_tokens()
+        # pandas ignores na_rep for nullable dtypes and would print "<NA>"
+        frame = frame.astype(object).where(frame.notna(), "")
         body = frame.to_html(
             index=False, escape=True, na_rep="", border=0, classes=["evidence-table"]
         )

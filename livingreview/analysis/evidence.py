@@ -124,7 +124,9 @@ def trials_table(listed_in: str = "source review", project: Project | None = Non
     """Registered trials listed in the source, or found by this review's own search.
 
     Where the registry's own record was read, its status, dates, phase and enrollment are
-    shown with the record's date; otherwise the source's values are shown, marked unconfirmed.
+    shown with the record's date. Otherwise status and dates are the source's, and a phase or
+    enrollment (which the source's table does not give) came from secondary copies of the
+    registry record; the column "Values from" says so, and every such value is marked.
     """
     if listed_in not in TRIAL_SOURCES:
         raise ValueError(f"listed_in must be one of {', '.join(TRIAL_SOURCES)}, got {listed_in!r}")
@@ -137,10 +139,15 @@ def trials_table(listed_in: str = "source review", project: Project | None = Non
     end = trials["end_registry"].where(from_registry, trials["end_source"])
     period = start.fillna("start not given") + " to " + end.fillna("end not given")
     period = period.where(start.notna() | end.notna(), "")
+    copied = trials["phase"].notna() | trials["enrollment"].notna()
     values_from = [
-        f"registry record of {updated} (checked {checked})" if registry else "source review"
-        for registry, updated, checked in zip(
-            from_registry, trials["last_update_registry"], trials["checked"], strict=True
+        f"registry record of {updated} (checked {checked})"
+        if registry
+        else "source review; phase and participants from secondary copies of the registry record"
+        if from_copies
+        else "source review"
+        for registry, from_copies, updated, checked in zip(
+            from_registry, copied, trials["last_update_registry"], trials["checked"], strict=True
         )
     ]
     trials = trials.assign(
@@ -214,8 +221,17 @@ def one_row_per_study(clin: pd.DataFrame) -> pd.DataFrame:
     return clin[clin["report_of"].fillna("").str.strip() == ""]
 
 
+def join_words(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c', in the edition's words."""
+    from livingreview.analysis import i18n
+
+    if len(items) < 2:
+        return "".join(items)
+    return i18n.gettext(", ").join(items[:-1]) + i18n.gettext(" and ") + items[-1]
+
+
 def counts(project: Project | None = None) -> dict[str, int | str]:
-    """The counts the chapters quote in prose, and how many of each await confirmation."""
+    """The counts the chapters quote in prose, and how many of each are unconfirmed."""
     pre = load_table("preclinical_studies", project)
     clin = load_table("clinical_studies", project)
     trials = load_table("registered_trials", project)
@@ -238,6 +254,8 @@ def counts(project: Project | None = None) -> dict[str, int | str]:
     phrases = {
         "preclinical": (pre, "animal study", "animal studies"),
         "clinical": (studies, "clinical study", "clinical studies"),
+        # per report: an abstract can be unconfirmed while its study's full report is not
+        "clinical_reports": (clin, "report", "reports"),
         "trials_source": (trials[listed], "registered trial", "registered trials"),
         "trials_search": (trials[~listed], "registered trial", "registered trials"),
         "errata": (errata, "correction", "corrections"),
@@ -307,13 +325,15 @@ def map_summary(studies: pd.DataFrame, cells: pd.DataFrame, rows: str, columns: 
     top_n = int(cells["n"].max())
     # every cell sharing the largest count, so a tie is not hidden behind one of them
     tops = cells[cells["n"] == top_n].sort_values([rows, columns])
-    names = i18n.gettext(", ").join(
-        fmt(
-            "{row} × {column}",
-            row=i18n.active().lookup(str(top[rows])),
-            column=i18n.active().lookup(str(top[columns])),
-        )
-        for _, top in tops.iterrows()
+    names = join_words(
+        [
+            fmt(
+                "{row} × {column}",
+                row=i18n.active().lookup(str(top[rows])),
+                column=i18n.active().lookup(str(top[columns])),
+            )
+            for _, top in tops.iterrows()
+        ]
     )
     if len(tops) == 1:
         template = (

@@ -26,3 +26,12 @@ def test_several_links_in_one_cell_and_a_quote_in_an_href():
     html = TableHTML(pd.DataFrame({"R": [cell, Links(())]}))._repr_html_()
     assert 'href="a.html#&quot;x">A 2020</a>; <a' in html
     assert str(cell) == "A 2020; B 2021"
+
+
+def test_missing_values_show_as_blank_cells_whatever_their_dtype():
+    frame = pd.DataFrame(
+        {"hits": pd.array([3, None], dtype="Int64"), "query": pd.array(["a", None], dtype="string")}
+    )
+    html = TableHTML(frame)._repr_html_()
+    assert "&lt;NA&gt;" not in html and "<NA>" not in html and "NaN" not in html
+    assert "<td>3</td>" in html and "<td></td>" in html

@@ -100,7 +100,7 @@ def test_map_summary_names_every_cell_that_shares_the_largest_count():
     ).assign(kind=["animal", "animal", "clinical", "clinical", "animal"])
     cells = evidence.evidence_map_cells(studies, "organ", "kind")
     summary = evidence.map_summary(studies, cells, "organ", "kind")
-    assert "The fullest cells, with 2 studies each, are kidney × clinical, lung × animal;" in (
+    assert "The fullest cells, with 2 studies each, are kidney × clinical and lung × animal;" in (
         summary
     )
     alone = evidence.evidence_map_cells(studies.iloc[1:], "organ", "kind")
@@ -115,5 +115,15 @@ def test_a_further_report_of_a_study_is_not_counted_as_another_study():
     counts = evidence.counts()
     assert counts["n_clinical_reports"] == len(clin)
     assert counts["n_clinical_studies"] == len(clin) - int(further.sum())
+    # the report count says how many reports the table marks, not how many studies
+    marked = int((clin["verification"] != "confirmed").sum())
+    assert counts["n_clinical_reports_unconfirmed"] == marked
+    assert counts["clinical_reports_phrase"].startswith(f"{len(clin):,} report")
     mapped = set(evidence.studies_for_map()["study"])
     assert not mapped & set(clin.loc[further, "study_id"])
+
+
+def test_join_words_reads_as_a_sentence():
+    assert evidence.join_words(["a"]) == "a"
+    assert evidence.join_words(["a", "b"]) == "a and b"
+    assert evidence.join_words(["a", "b", "c"]) == "a, b and c"
