@@ -420,3 +420,27 @@ def test_no_chinese_page_shows_markdown_asterisks(built_book):
         if "**" in soup.get_text(" "):
             shown[page.name] = soup.get_text(" ").count("**")
     assert shown == {}
+
+
+def test_tables_inside_solutions_are_translated(built_book):
+    """A table inside a directive (a solution's table) reaches the catalogs and the edition."""
+    from bs4 import BeautifulSoup
+
+    def headers(page: Path) -> list[list[str]]:
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        return [
+            [th.get_text(" ", strip=True) for th in table.find_all("th")]
+            for solution in soup.select("div.solution")
+            for table in solution.find_all("table")
+        ]
+
+    html = built_book / "_build" / "html"
+    checked = 0
+    for page in sorted((html / "chapters").glob("*.html")):
+        english = headers(page)
+        chinese = headers(html / "zh" / "chapters" / page.name)
+        assert len(english) == len(chinese), page.name
+        for en, zh in zip(english, chinese, strict=True):
+            checked += 1
+            assert en != zh, (page.name, en)  # the header row was translated
+    assert checked

@@ -11,7 +11,8 @@
 - ``assets``: extension stylesheets linked with their checksum on every build;
 - ``exercises``: exercises numbered within their chapter;
 - ``unique_ids``: no id repeated on a page (exercises, translated citations);
-- ``translation``: the Chinese edition's switcher, coverage notes and the extension's words.
+- ``translation``: the Chinese edition's switcher, coverage notes, the extension's words, and
+  translatable cells in tables inside directives.
 
 Moved pages are redirected by sphinx-reredirects (``redirects`` in ``_config.yml``).
 """

@@ -15,6 +15,8 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from docutils import nodes
+
 from livingreview.book.editions import (  # noqa: F401 - the extension's view of the editions
     EXTENSION_LOCALE_DIR as LOCALE_DIR,
 )
@@ -25,8 +27,30 @@ from livingreview.book.editions import (
     page_coverage,
 )
 from sphinx.locale import get_translation
+from sphinx.transforms import SphinxTransform
 
 CATALOG = "livingreview"
+
+
+class SourceForNestedTables(SphinxTransform):
+    """Give the cells of a table inside a directive (a solution's table) their table's source.
+
+    MyST parses directive content without setting ``source`` on table cells, and Sphinx's
+    gettext builder and its Locale transform skip text without one: such a table would stay
+    English in a translated edition, though it appears in no catalog.
+    """
+
+    default_priority = 15  # before sphinx.transforms.i18n.Locale (20)
+
+    def apply(self, **kwargs) -> None:
+        for table in self.document.findall(nodes.table):
+            if not table.source:
+                continue
+            for node in table.findall(nodes.TextElement):
+                if not node.source:
+                    node.source, node.line = table.source, table.line
+
+
 _gettext = get_translation(CATALOG)
 
 
@@ -127,6 +151,7 @@ def add_switcher(app, pagename: str, templatename: str, context: dict, doctree) 
 
 
 def register(app) -> None:
+    app.add_transform(SourceForNestedTables)
     app.connect("config-inited", _translate_title)
     app.connect("doctree-read", add_coverage_note)
     app.connect("doctree-read", translate_toc_captions)
