@@ -409,10 +409,10 @@ def evidence_map_explorer(
         bind=alt.binding_select(options=options, labels=labels, name=i18n.gettext("Columns: ")),
     )
     base = (
-        alt.Chart(studies[["study", *options]].astype(str))
+        alt.Chart(studies[["label", *options]].astype(str))
         .transform_calculate(row="datum[map_rows]", column="datum[map_columns]")
-        .transform_aggregate(n="count()", names="values(study)", groupby=["row", "column"])
-        .transform_calculate(studies="join(pluck(datum.names, 'study'), '; ')")
+        .transform_aggregate(n="count()", names="values(label)", groupby=["row", "column"])
+        .transform_calculate(studies="join(pluck(datum.names, 'label'), '; ')")
         .encode(
             x=alt.X("column:N", title=None, axis=alt.Axis(labelAngle=-40, labelLimit=200)),
             y=alt.Y("row:N", title=None, axis=alt.Axis(labelLimit=200)),

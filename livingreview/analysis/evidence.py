@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from livingreview.analysis.confirmation import confirmed, count_phrase, mark
+from livingreview.analysis.confirmation import MARKER, confirmed, count_phrase, mark
 from livingreview.analysis.display import Links
 from livingreview.data.bib import anchor, citation_labels, require_label
 from livingreview.data.package import load_table, resources, split_list
@@ -275,6 +275,7 @@ def studies_for_map(project: Project | None = None) -> pd.DataFrame:
 
     The map counts grouped categories (``*_group`` columns), so studies worded differently
     by their sources land in the same cell and a new study lands in an existing one.
+    ``label`` is the study as readers see it: an unconfirmed study carries the marker.
     """
     pre = load_table("preclinical_studies", project)
     clin = load_table("clinical_studies", project)
@@ -283,6 +284,7 @@ def studies_for_map(project: Project | None = None) -> pd.DataFrame:
         pd.DataFrame(
             {
                 "study": pre["study_id"],
+                "label": mark(pre["study_id"], confirmed(pre)),
                 "kind": "animal",
                 "species": pre["species_group"],
                 "cell_source": pre["cell_source_group"],
@@ -295,6 +297,7 @@ def studies_for_map(project: Project | None = None) -> pd.DataFrame:
         pd.DataFrame(
             {
                 "study": clin["study_id"],
+                "label": mark(clin["study_id"], confirmed(clin)),
                 "kind": "clinical",
                 "species": "human",
                 "cell_source": clin["cell_source_group"],
@@ -365,18 +368,20 @@ def evidence_map_cells(studies: pd.DataFrame, rows: str, columns: str) -> pd.Dat
 
 
 def map_table(cells: pd.DataFrame, project: Project | None = None) -> pd.DataFrame:
-    """The evidence-map cells with each study shown as a link to its reference."""
+    """The evidence-map cells with each study shown as a link to its reference; an
+    unconfirmed study carries the marker, as in the evidence tables."""
     labels = citation_labels(project)
-    reference = {}
+    reference, unconfirmed = {}, set()
     for name in ("preclinical_studies", "clinical_studies"):
         table = load_table(name, project)
         reference.update(zip(table["study_id"], table["ref_key"], strict=True))
+        unconfirmed.update(table.loc[~confirmed(table), "study_id"])
     links = [
         Links(
             tuple(
-                item
+                (f"{label} [{MARKER}]" if study in unconfirmed else label, href)
                 for study in split_list(value)
-                for item in reference_links(reference[study], labels, f"study {study}").items
+                for label, href in reference_links(reference[study], labels, f"study {study}").items
             )
         )
         for value in cells["studies"]

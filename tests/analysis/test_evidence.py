@@ -49,13 +49,19 @@ def test_evidence_map_table_links_each_study_to_its_reference():
     studies = evidence.studies_for_map(project)
     cells = evidence.evidence_map_cells(studies, "organ", "kind")
     table = evidence.map_table(cells, project)
-    reference = {}
+    reference, verification = {}, {}
     for name in ("preclinical_studies", "clinical_studies"):
         frame = load_table(name, project)
         reference.update(zip(frame["study_id"], frame["ref_key"], strict=True))
+        verification.update(zip(frame["study_id"], frame["verification"], strict=True))
+    # an unconfirmed study carries the marker on the map, as in the tables
+    unconfirmed = {s for s, v in verification.items() if v != "confirmed"}
+    for study, label in zip(studies["study"], studies["label"], strict=True):
+        assert label.endswith("[unconfirmed]") == (study in unconfirmed), study
     for value, cell in zip(cells["studies"], table["studies"], strict=True):
         assert [label for label, _ in cell.items] == [
-            labels[reference[s]] for s in split_list(value)
+            labels[reference[s]] + (" [unconfirmed]" if s in unconfirmed else "")
+            for s in split_list(value)
         ]
 
 
