@@ -275,16 +275,24 @@ def studies_for_map(project: Project | None = None) -> pd.DataFrame:
 
     The map counts grouped categories (``*_group`` columns), so studies worded differently
     by their sources land in the same cell and a new study lands in an existing one.
-    ``label`` is the study as readers see it: an unconfirmed study carries the marker.
+    ``label`` is the study as readers see it (author and year; an unconfirmed study carries
+    the marker), for the chart's tooltips.
     """
     pre = load_table("preclinical_studies", project)
     clin = load_table("clinical_studies", project)
     clin = one_row_per_study(clin)
+    labels = citation_labels(project)
+
+    def shown(table: pd.DataFrame) -> pd.Series:
+        """Author-year, as in the tables; an unconfirmed study carries the marker."""
+        names = table["ref_key"].map(lambda key: require_label(labels, key, "the evidence map"))
+        return mark(names, confirmed(table))
+
     frames = [
         pd.DataFrame(
             {
                 "study": pre["study_id"],
-                "label": mark(pre["study_id"], confirmed(pre)),
+                "label": shown(pre),
                 "kind": "animal",
                 "species": pre["species_group"],
                 "cell_source": pre["cell_source_group"],
@@ -297,7 +305,7 @@ def studies_for_map(project: Project | None = None) -> pd.DataFrame:
         pd.DataFrame(
             {
                 "study": clin["study_id"],
-                "label": mark(clin["study_id"], confirmed(clin)),
+                "label": shown(clin),
                 "kind": "clinical",
                 "species": "human",
                 "cell_source": clin["cell_source_group"],
