@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from livingreview.analysis.confirmation import MARKER, confirmed, count_phrase, mark
+from livingreview.analysis.confirmation import confirmed, count_phrase, mark
 from livingreview.analysis.display import Links
 from livingreview.data.bib import anchor, citation_labels, require_label
 from livingreview.data.package import load_table, resources, split_list
@@ -270,6 +270,12 @@ def counts(project: Project | None = None) -> dict[str, int | str]:
 MAP_DIMENSIONS = ("cell_source", "organ", "product", "species", "kind", "route", "year")
 
 
+def reader_labels(studies: pd.DataFrame, labels: dict[str, str]) -> pd.Series:
+    """Each study as readers see it: author and year; an unconfirmed study carries the marker."""
+    names = studies["ref_key"].map(lambda key: require_label(labels, key, "the evidence map"))
+    return mark(names, confirmed(studies))
+
+
 def studies_for_map(project: Project | None = None) -> pd.DataFrame:
     """Animal and clinical studies in one frame, by the controlled categories of the data.
 
@@ -282,17 +288,11 @@ def studies_for_map(project: Project | None = None) -> pd.DataFrame:
     clin = load_table("clinical_studies", project)
     clin = one_row_per_study(clin)
     labels = citation_labels(project)
-
-    def shown(table: pd.DataFrame) -> pd.Series:
-        """Author-year, as in the tables; an unconfirmed study carries the marker."""
-        names = table["ref_key"].map(lambda key: require_label(labels, key, "the evidence map"))
-        return mark(names, confirmed(table))
-
     frames = [
         pd.DataFrame(
             {
                 "study": pre["study_id"],
-                "label": shown(pre),
+                "label": reader_labels(pre, labels),
                 "kind": "animal",
                 "species": pre["species_group"],
                 "cell_source": pre["cell_source_group"],
@@ -305,7 +305,7 @@ def studies_for_map(project: Project | None = None) -> pd.DataFrame:
         pd.DataFrame(
             {
                 "study": clin["study_id"],
-                "label": shown(clin),
+                "label": reader_labels(clin, labels),
                 "kind": "clinical",
                 "species": "human",
                 "cell_source": clin["cell_source_group"],
@@ -379,17 +379,17 @@ def map_table(cells: pd.DataFrame, project: Project | None = None) -> pd.DataFra
     """The evidence-map cells with each study shown as a link to its reference; an
     unconfirmed study carries the marker, as in the evidence tables."""
     labels = citation_labels(project)
-    reference, unconfirmed = {}, set()
+    reference, shown = {}, {}
     for name in ("preclinical_studies", "clinical_studies"):
         table = load_table(name, project)
         reference.update(zip(table["study_id"], table["ref_key"], strict=True))
-        unconfirmed.update(table.loc[~confirmed(table), "study_id"])
+        shown.update(zip(table["study_id"], reader_labels(table, labels), strict=True))
     links = [
         Links(
             tuple(
-                (f"{label} [{MARKER}]" if study in unconfirmed else label, href)
+                (shown[study], href)
                 for study in split_list(value)
-                for label, href in reference_links(reference[study], labels, f"study {study}").items
+                for _, href in reference_links(reference[study], labels, f"study {study}").items
             )
         )
         for value in cells["studies"]
