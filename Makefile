@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: book test validate run build catalogs serve pdf linkcheck lint format lock clean benchmark
+.PHONY: book test check validate run build catalogs serve pdf linkcheck lint format lock clean benchmark
 
 # (Re)install whenever the lock file or the project metadata changes.
 $(INSTALLED): requirements.lock pyproject.toml
@@ -23,10 +23,20 @@ $(NODE_INSTALLED): package.json package-lock.json
 book: $(INSTALLED)
 	$(BIN)/livingreview book
 
+# The whole suite (what CI runs): lint, then every test, the slowest listed at the end. Two
+# workers (pytest-xdist) share one session build of the book; a module stays on one worker,
+# so its module-wide fixtures (the browser sweep) run once.
+PYTEST_WORKERS ?= auto
 test: $(INSTALLED) $(NODE_INSTALLED)
 	$(BIN)/ruff check livingreview tests benchmarks
 	$(BIN)/ruff format --check livingreview tests benchmarks
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope --durations=15
+
+# The quick tier for the edit-test loop: lint and every test that builds no whole book.
+check: $(INSTALLED)
+	$(BIN)/ruff check livingreview tests benchmarks
+	$(BIN)/ruff format --check livingreview tests benchmarks
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not slow" -q
 
 validate: $(INSTALLED)
 	$(BIN)/livingreview validate

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
 import textwrap
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -37,12 +39,137 @@ def cli(root: Path, *args: str, check: bool = False) -> subprocess.CompletedProc
     return proc
 
 
+def shared_once(tmp_path_factory, name: str, make) -> Path:
+    """``make(folder)`` once per test run, even with pytest-xdist: the first worker to get here
+    makes it under a lock, the others wait and use it (a failure is re-raised by each)."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, shared by its workers
+    folder = base / f"shared-{name}"
+    failed = base / f"shared-{name}.failed"
+    with open(base / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if failed.is_file():
+                raise AssertionError(f"{name} failed in another worker:\n{failed.read_text()}")
+            if not (folder / ".made").is_file():
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir()
+                try:
+                    make(folder)
+                except BaseException as exc:
+                    failed.write_text(str(exc)[-4000:], encoding="utf-8")
+                    raise
+                (folder / ".made").touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory) -> Path:
-    """One clean build of a copy of the book, shared by read-only tests."""
-    root = copy_repo(tmp_path_factory.mktemp("book") / "repo")
-    cli(root, "book", check=True)
-    return root
+    """One clean build of a copy of the book, shared by read-only tests (never change it: copy
+    it with ``seeded_copy``)."""
+
+    def make(folder: Path) -> None:
+        cli(copy_repo(folder / "repo"), "book", check=True)
+
+    return shared_once(tmp_path_factory, "built-book", make) / "repo"
+
+
+def seeded_copy(book: Path, dest: Path) -> Path:
+    """A copy of a built book, its build outputs included: its first ``book`` executes only the
+    analyses whose inputs differ (run stamps fingerprint content, not paths). Sphinx re-reads
+    every page at its first build in the new folder (its environment records the folder)."""
+    shutil.copytree(book, dest, symlinks=True)
+    return dest
+
+
+def git(root: Path, *args: str) -> str:
+    run = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
+    return run.stdout
+
+
+def commit_all(root: Path, message: str) -> None:
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=Author", "-c", "user.email=a@example.org", "commit", "-qm", message)
+
+
+UPDATE_KEY = "updatetest2099"
+
+
+@pytest.fixture(scope="session")
+def updated_book(built_book, tmp_path_factory) -> Path:
+    """The book after a full author update, built: on a git copy seeded from the session
+    build, add a reference, add an animal study citing it, move a pooled estimate, commit,
+    release the next version, commit, ``book``. Nothing here names today's evidence."""
+    return shared_once(tmp_path_factory, "updated-book", lambda f: update(built_book, f)) / "repo"
+
+
+def update(built_book: Path, folder: Path) -> None:
+    from livingreview.data.project import Project
+    from livingreview.data.releases import past_releases
+
+    root = seeded_copy(built_book, folder / "repo")
+    git(root, "init", "-q")
+    commit_all(root, "The book as it stands")
+    key = UPDATE_KEY
+    reference = [
+        "add", "reference", "--key", key, "--doi", f"10.5555/{key}",
+        "--title", "A test study of stromal cells in caecal ligation and puncture",
+        "--author", "Update, Test", "--author", "Author, Second",
+        "--journal", "J Test Res", "--year", "2099", "--volume", "1", "--pages", "1--9",
+    ]  # fmt: skip
+    cli(root, *reference, check=True)
+    study = {**table_rows(root, "preclinical_studies")[0], "study_id": key, "ref_key": key}
+    study |= {"year": "2099", "main_finding": "lower mortality in the test model"}
+    study |= {"in_source_table1": "false", "verification": "confirmed", "notes": "Test row."}
+    cli(root, "add", "preclinical_studies", *[f"--set={k}={v}" for k, v in study.items()],
+        check=True)  # fmt: skip
+    first = table_rows(root, "pooled_effects")[0]
+    step = 0.01 if float(first["estimate"]) + 0.01 <= float(first["ci_high"]) else -0.01
+    edit_cell(root, "pooled_effects", first["effect_id"], "estimate",
+              f"{float(first['estimate']) + step:.2f}")  # fmt: skip
+    commit_all(root, "One study, one reference, one estimate")
+    last = past_releases(Project(root))[-1]
+    major, minor, _ = last["version"].split(".")
+    version = f"{major}.{int(minor) + 1}.0"
+    today = max(date.today().isoformat(), last["date"])
+    released = cli(root, "release", version, "--date", today, "--note", "Test update.", check=True)
+    commit_all(root, f"Release {version}")
+    built = cli(root, "book", check=True)
+    root.joinpath("_build", "update-log.txt").write_text(released.stdout + built.stdout, "utf-8")
+
+
+# The read-only checks of the built book run on the book as committed and on the book after
+# an author's update: an update must never turn them red.
+BOOKS = ["committed", "updated"]
+
+
+@pytest.fixture(scope="session", params=BOOKS)
+def checked_book(request) -> Path:
+    return request.getfixturevalue("built_book" if request.param == "committed" else "updated_book")
+
+
+@pytest.fixture(scope="session", params=BOOKS)
+def book_source(request) -> Path:
+    """The sources (chapters, data) the source-level checks read: this checkout, or the
+    updated copy (which builds it)."""
+    return REPO if request.param == "committed" else request.getfixturevalue("updated_book")
+
+
+# Fixtures that build a whole book: a test using one is `slow` (left out of `make check`).
+BOOK_FIXTURES = {"built_book", "updated_book", "checked_book"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        builds = BOOK_FIXTURES & set(item.fixturenames)
+        callspec = getattr(item, "callspec", None)
+        if builds == set() and callspec and callspec.params.get("book_source") == "updated":
+            builds = {"updated_book"}
+        if builds:
+            item.add_marker(pytest.mark.slow)
 
 
 def make_notebook(path: Path, parameters: str, body: str) -> None:

@@ -7,6 +7,8 @@ import json
 import pytest
 from conftest import cli, copy_repo
 
+pytestmark = pytest.mark.slow  # a kernel per analysis and edition
+
 NON_DEFAULT = {
     "pooled_effects": ["baseline_risk=0.2"],
     "evidence_tables": ["show_tables=false"],

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import cli, copy_repo
+from conftest import cli, copy_repo, seeded_copy
 
 from livingreview.authoring import release as release_module
 from livingreview.authoring.add import RowRejected, add_row
@@ -70,6 +70,18 @@ def commit_all(root: Path, message: str) -> None:
 def repo(tmp_path) -> Path:
     """A copy of the book as its own git repository, everything committed."""
     root = copy_repo(tmp_path / "repo")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.name", "Test Author")
+    git(root, "config", "user.email", "author@example.org")
+    commit_all(root, "Version 0.1.0")
+    return root
+
+
+@pytest.fixture
+def built_repo(built_book, tmp_path) -> Path:
+    """As ``repo``, with the session build's outputs: its first ``book`` executes only what
+    the test changed."""
+    root = seeded_copy(built_book, tmp_path / "repo")
     git(root, "init", "-q", "-b", "main")
     git(root, "config", "user.name", "Test Author")
     git(root, "config", "user.email", "author@example.org")
@@ -321,7 +333,8 @@ def test_release_refuses_bad_versions_a_dirty_tree_and_invalid_data(repo):
     assert git(repo, "tag") == ""
 
 
-def test_add_validate_book_changes_release_end_to_end(repo):
+def test_add_validate_book_changes_release_end_to_end(built_repo):
+    repo = built_repo
     project = Project(repo)
     previous = past_releases(project)[-1]
     count = len(data_rows(repo / STUDIES))

@@ -22,13 +22,13 @@ from livingreview.data.releases import last_searched, next_update_due, past_rele
 SKELETON = ("## Overview", "## Prerequisites", "## Content", "## Summary", "## Resources")
 
 
-def committed_notebooks() -> list[Path]:
-    return sorted((REPO / "analyses").glob("*.ipynb"))
+def committed_notebooks(root: Path) -> list[Path]:
+    return sorted((root / "analyses").glob("*.ipynb"))
 
 
-def test_committed_notebooks_carry_no_outputs_and_share_one_skeleton():
-    assert committed_notebooks()
-    for path in committed_notebooks():
+def test_committed_notebooks_carry_no_outputs_and_share_one_skeleton(book_source):
+    assert committed_notebooks(book_source)
+    for path in committed_notebooks(book_source):
         nb = json.loads(path.read_text(encoding="utf-8"))
         code = [c for c in nb["cells"] if c["cell_type"] == "code"]
         assert all(not c["outputs"] and c["execution_count"] is None for c in code), path.name
@@ -40,28 +40,28 @@ def test_committed_notebooks_carry_no_outputs_and_share_one_skeleton():
         assert not missing, f"{path.name} lacks {missing}"
 
 
-def toc_files() -> list[str]:
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
+def toc_files(root: Path) -> list[str]:
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
     files = [toc["root"]]
     for part in toc["parts"]:
         files += [entry["file"] for entry in part["chapters"]]
     return files
 
 
-def test_every_analysis_run_is_in_the_book_and_every_toc_entry_exists():
-    runs = load_manifest(Project(REPO))
-    files = toc_files()
+def test_every_analysis_run_is_in_the_book_and_every_toc_entry_exists(book_source):
+    runs = load_manifest(Project(book_source))
+    files = toc_files(book_source)
     assert {f"analyses/{run.name}" for run in runs} <= set(files)
     for entry in files:
         folder = entry.split("/")[0]
         suffix = ".ipynb" if folder == "analyses" else ".md"
-        assert (REPO / f"{entry}{suffix}").is_file(), entry
-    chapters = {p.stem for p in (REPO / "chapters").glob("*.md")}
+        assert (book_source / f"{entry}{suffix}").is_file(), entry
+    chapters = {p.stem for p in (book_source / "chapters").glob("*.md")}
     assert chapters == {f.split("/")[1] for f in files if f.startswith("chapters/")}
 
 
-def test_chapter_labels_match_file_names():
-    for path in (REPO / "chapters").glob("*.md"):
+def test_chapter_labels_match_file_names(book_source):
+    for path in (book_source / "chapters").glob("*.md"):
         first = path.read_text(encoding="utf-8").lstrip().splitlines()[0]
         assert first == f"({path.stem})=", path.name
 
@@ -89,8 +89,8 @@ def parse(path: Path) -> Links:
     return parser
 
 
-def test_internal_links_and_anchors_resolve(built_book):
-    html = built_book / "_build" / "html"
+def test_internal_links_and_anchors_resolve(checked_book):
+    html = checked_book / "_build" / "html"
     pages = {p: parse(p) for p in html.rglob("*.html") if "_static" not in p.parts}
     broken = []
     for page, parsed in pages.items():
@@ -110,8 +110,8 @@ def test_internal_links_and_anchors_resolve(built_book):
     assert broken == []
 
 
-def test_every_page_with_a_figure_offers_reproduce_and_downloads(built_book):
-    html = built_book / "_build" / "html"
+def test_every_page_with_a_figure_offers_reproduce_and_downloads(checked_book):
+    html = checked_book / "_build" / "html"
     for page in html.rglob("chapters/*.html"):
         text = page.read_text(encoding="utf-8")
         figures = text.count('class="analysis-figure')
@@ -122,9 +122,9 @@ def test_every_page_with_a_figure_offers_reproduce_and_downloads(built_book):
             )
 
 
-def test_a_figure_holding_a_table_is_numbered_as_a_table(built_book):
+def test_a_figure_holding_a_table_is_numbered_as_a_table(checked_book):
     """A table must not be captioned "Fig.": its directive needs a ``tbl-`` name."""
-    html = built_book / "_build" / "html"
+    html = checked_book / "_build" / "html"
     checked = 0
     for page in html.rglob("chapters/*.html"):
         text = page.read_text(encoding="utf-8")
@@ -136,11 +136,11 @@ def test_a_figure_holding_a_table_is_numbered_as_a_table(built_book):
     assert checked
 
 
-def test_reproduce_boxes_give_commands_that_start_from_a_clone(built_book):
+def test_reproduce_boxes_give_commands_that_start_from_a_clone(checked_book):
     """The box's commands: clone the book's repository, set up as the README says, re-run."""
-    me = identity(Project(built_book))
-    runs = {run.name for run in load_manifest(Project(built_book))}
-    html = built_book / "_build" / "html"
+    me = identity(Project(checked_book))
+    runs = {run.name for run in load_manifest(Project(checked_book))}
+    html = checked_book / "_build" / "html"
     boxes = 0
     for page in html.rglob("chapters/*.html"):
         for box in re.findall(r"reproduce-box.*?</pre>", page.read_text(encoding="utf-8"), re.S):
@@ -172,10 +172,10 @@ def test_two_clean_builds_are_identical(built_book, tmp_path):
         assert differing == [], f"{folder}: {differing[:10]}"
 
 
-def test_moved_pages_redirect_to_pages_that_exist(built_book):
-    config = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
+def test_moved_pages_redirect_to_pages_that_exist(checked_book):
+    config = yaml.safe_load((checked_book / "_config.yml").read_text(encoding="utf-8"))
     redirects = config["sphinx"]["config"]["redirects"]  # sphinx-reredirects: relative targets
-    html = built_book / "_build" / "html"
+    html = checked_book / "_build" / "html"
     assert redirects
     for old, new in redirects.items():
         page = (html / f"{old}.html").read_text(encoding="utf-8")
@@ -184,17 +184,19 @@ def test_moved_pages_redirect_to_pages_that_exist(built_book):
         assert (html / old).parent.joinpath(target).is_file()
 
 
-def test_about_page_shows_bibtex_for_the_book_and_each_chapter(built_book):
-    page = (built_book / "_build" / "html" / "chapters" / "about.html").read_text(encoding="utf-8")
+def test_about_page_shows_bibtex_for_the_book_and_each_chapter(checked_book):
+    page = (checked_book / "_build" / "html" / "chapters" / "about.html").read_text(
+        encoding="utf-8"
+    )
     about = re.sub(r"<[^>]+>", "", page)  # the BibTeX is syntax-highlighted
     assert "@book{msc_sepsis_living_review" in about
     assert "@incollection{msc_sepsis_preclinical" in about
-    citation = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
+    citation = yaml.safe_load((checked_book / "CITATION.cff").read_text(encoding="utf-8"))
     assert f"Version {citation['version']}" in about
 
 
-def test_every_review_chapter_shows_its_evidence_date_search_next_update_and_version(built_book):
-    project = Project(built_book)
+def test_every_review_chapter_shows_its_evidence_date_search_next_update_and_version(checked_book):
+    project = Project(checked_book)
     current_to = evidence_current_to(project)
     searched = last_searched(project)
     due = next_update_due(project, current_to)
@@ -206,13 +208,13 @@ def test_every_review_chapter_shows_its_evidence_date_search_next_update_and_ver
         + f"; next update due {due}. Book version {version}"
     )
     for docname in project.review_chapters():
-        text = (built_book / "_build" / "html" / f"{docname}.html").read_text(encoding="utf-8")
+        text = (checked_book / "_build" / "html" / f"{docname}.html").read_text(encoding="utf-8")
         assert evidence in text, docname
 
 
-def test_every_glued_chart_carries_a_static_svg_for_print(built_book):
+def test_every_glued_chart_carries_a_static_svg_for_print(checked_book):
     charts = 0
-    for notebook in (built_book / "_build" / "executed").glob("*.ipynb"):
+    for notebook in (checked_book / "_build" / "executed").glob("*.ipynb"):
         nb = json.loads(notebook.read_text(encoding="utf-8"))
         for cell in nb["cells"]:
             for output in cell.get("outputs", []):
@@ -226,8 +228,8 @@ def test_every_glued_chart_carries_a_static_svg_for_print(built_book):
     assert charts >= 4  # forest plot, trial timeline, evidence map, meta-analysis forest plot
 
 
-def test_vega_loads_only_on_pages_that_draw_a_chart(built_book):
-    html = built_book / "_build" / "html"
+def test_vega_loads_only_on_pages_that_draw_a_chart(checked_book):
+    html = checked_book / "_build" / "html"
     pages = [p for p in html.rglob("*.html") if "_static" not in p.parts]
     with_chart = [p for p in pages if 'class="vega-chart"' in p.read_text(encoding="utf-8")]
     assert with_chart and len(with_chart) < len(pages)
@@ -307,8 +309,8 @@ def typed_numbers(prose: dict[str, str], root: Path) -> list[tuple[str, str]]:
     return typed
 
 
-def test_no_chapter_types_a_number_the_analyses_glue():
-    assert typed_numbers(book_prose(REPO), REPO) == []
+def test_no_chapter_types_a_number_the_analyses_glue(book_source):
+    assert typed_numbers(book_prose(book_source), book_source) == []
 
 
 def test_the_typed_number_check_catches_a_typed_estimate(tmp_path):
@@ -376,9 +378,9 @@ class Cells(HTMLParser):
                 self._cell[1][-1][1] += data
 
 
-def test_every_table_cell_naming_a_reference_links_to_its_bibliography_entry(built_book):
-    project = Project(built_book)
-    html = built_book / "_build" / "html"
+def test_every_table_cell_naming_a_reference_links_to_its_bibliography_entry(checked_book):
+    project = Project(checked_book)
+    html = checked_book / "_build" / "html"
     bibliography = html / "chapters" / "bibliography.html"
     entries = parse(bibliography).ids
     labels = citation_labels(project)

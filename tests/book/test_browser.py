@@ -90,31 +90,71 @@ def all_pages(html: Path) -> list[str]:
     )
 
 
-def test_every_page_loads_offline_without_errors(server, browser):
+AXE_SERIOUS = """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"""
+
+
+def is_redirect_stub(text: str) -> bool:
+    """A moved page's stub: checking it races its meta refresh (its target is checked)."""
+    return 'http-equiv="refresh"' in text.lower()
+
+
+@pytest.fixture(scope="module")
+def sweep(server, browser, built_book) -> dict[str, dict[str, list]]:
+    """One visit per page of both editions, recording what each check below needs: console
+    errors and failed requests, axe's serious violations, the repository link, the marks each
+    chart drew, and the page's width at 360 px. One sweep instead of one per check."""
+    import axe_playwright_python
+
+    from livingreview.data.identity import identity
+    from livingreview.data.project import Project
+
+    axe = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+    url = identity(Project(built_book)).repository_url
     base, html = server
-    pages = all_pages(html)
-    assert len(pages) >= 15
-    problems = {}
-    for path in pages:
+    found: dict[str, dict[str, list]] = {
+        key: {} for key in ("problems", "serious", "no_repository_link", "charts", "wide")
+    }
+    for path in [*all_pages(html), "search.html"]:
+        text = (html / path).read_text(encoding="utf-8")
         visit = PageVisit(browser, base, path)
         if visit.errors or visit.failed:
-            problems[path] = visit.errors + visit.failed
+            found["problems"][path] = visit.errors + visit.failed
+        if 'class="vega-chart"' in text:
+            found["charts"][path] = [
+                (marks, visit.page.locator(".vega-chart").nth(i).get_attribute("aria-label"))
+                for i, marks in enumerate(visit.chart_marks())
+            ]
+        if not is_redirect_stub(text):
+            if visit.page.locator(f'a[href="{url}"]').count() == 0:
+                found["no_repository_link"][path] = [url]
+            visit.page.set_viewport_size({"width": 360, "height": 800})
+            visit.page.wait_for_timeout(100)
+            width = visit.page.evaluate("document.documentElement.scrollWidth")
+            if width > 360:
+                found["wide"][path] = [width]
+            visit.page.set_viewport_size({"width": 1280, "height": 720})
+        visit.page.add_script_tag(content=axe)
+        violations = visit.page.evaluate(AXE_SERIOUS)
+        if violations:
+            found["serious"][path] = violations
         visit.page.close()
-    assert problems == {}
+    found["pages"] = dict.fromkeys(all_pages(html), [])
+    return found
 
 
-def test_every_chart_draws(server, browser):
-    base, html = server
-    pages_with_charts = [
-        p for p in all_pages(html) if 'class="vega-chart"' in (html / p).read_text()
-    ]
-    assert {"chapters/preclinical.html", "analyses/pooled_effects.html"} <= set(pages_with_charts)
-    for path in pages_with_charts:
-        visit = PageVisit(browser, base, path)
-        marks = visit.chart_marks()
-        assert marks and all(count > 0 for count in marks), (path, marks)
-        assert visit.page.locator(".vega-chart").first.get_attribute("aria-label")
-        visit.page.close()
+def test_every_page_loads_offline_without_errors(sweep):
+    assert len(sweep["pages"]) >= 15
+    assert sweep["problems"] == {}
+
+
+def test_every_chart_draws(sweep):
+    charts = sweep["charts"]
+    assert {"chapters/preclinical.html", "analyses/pooled_effects.html"} <= set(charts)
+    for path, drawn in charts.items():
+        assert drawn and all(marks > 0 for marks, _ in drawn), (path, drawn)
+        assert drawn[0][1], path  # the first chart's text alternative
 
 
 def test_search_works_offline(server, browser):
@@ -169,12 +209,12 @@ def append_row(path: Path, row: dict[str, str]) -> None:
     path.write_text(path.read_text(encoding="utf-8") + out.getvalue(), encoding="utf-8")
 
 
-def test_hostile_row_is_rejected_and_renders_inert(browser, tmp_path):
+def test_hostile_row_is_rejected_and_renders_inert(browser, built_book, tmp_path):
     import csv
 
-    from conftest import cli, copy_repo
+    from conftest import cli, seeded_copy
 
-    root = copy_repo(tmp_path / "repo")
+    root = seeded_copy(built_book, tmp_path / "repo")
     data = root / "data" / "preclinical_studies.csv"
     header = next(csv.DictReader(data.open(encoding="utf-8")))  # the first data row
     row = hostile_row(header, PAYLOADS)
@@ -222,26 +262,6 @@ def test_hostile_row_is_rejected_and_renders_inert(browser, tmp_path):
             page.close()
     finally:
         httpd.shutdown()
-
-
-def test_every_page_passes_axe_without_serious_violations(server, browser):
-    import axe_playwright_python
-
-    axe = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
-    base, html = server
-    serious = {}
-    for path in [*all_pages(html), "search.html"]:
-        visit = PageVisit(browser, base, path)
-        visit.page.add_script_tag(content=axe)
-        violations = visit.page.evaluate(
-            """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-                .filter(v => v.impact === 'serious' || v.impact === 'critical')
-                .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"""
-        )
-        if violations:
-            serious[path] = violations
-        visit.page.close()
-    assert serious == {}
 
 
 def test_exercise_solutions_are_hidden_until_asked(server, browser):
@@ -323,33 +343,13 @@ def test_evidence_map_menus_change_its_dimensions(server, browser):
     assert visit.errors == []
 
 
-def test_no_page_scrolls_sideways_at_360_px(server, browser):
-    base, html = server
-    wide = {}
-    for path in all_pages(html):
-        if (html / path).read_text(encoding="utf-8").startswith('<meta http-equiv="Refresh"'):
-            continue  # a redirect stub; the page it leads to is checked itself
-        visit = PageVisit(browser, base, path, viewport={"width": 360, "height": 800})
-        width = visit.page.evaluate("document.documentElement.scrollWidth")
-        if width > 360:
-            wide[path] = width
-        visit.page.close()
-    assert wide == {}
+def test_every_page_passes_axe_without_serious_violations(sweep):
+    assert sweep["serious"] == {}
 
 
-def test_repository_link_is_on_every_page(server, browser, built_book):
-    from livingreview.data.identity import identity
-    from livingreview.data.project import Project
+def test_no_page_scrolls_sideways_at_360_px(sweep):
+    assert sweep["wide"] == {}
 
-    url = identity(Project(built_book)).repository_url
-    assert url.startswith("https://")
-    base, html = server
-    missing = []
-    for path in all_pages(html):
-        if 'http-equiv="refresh"' in (html / path).read_text(encoding="utf-8"):
-            continue  # a redirect stub: checking it races its refresh (its target is checked)
-        visit = PageVisit(browser, base, path)
-        if visit.page.locator(f'a[href="{url}"]').count() == 0:
-            missing.append(path)
-        visit.page.close()
-    assert missing == []
+
+def test_repository_link_is_on_every_page(sweep):
+    assert sweep["no_repository_link"] == {}

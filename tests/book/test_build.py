@@ -8,7 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
-from conftest import cli, copy_repo, edit_cell, pooled_summary, table_rows
+from conftest import cli, copy_repo, edit_cell, pooled_summary, seeded_copy, table_rows
 
 EXTERNAL_ASSET = re.compile(
     r"<(?:script|link|img|iframe|source|video|audio)\b[^>]*\b(?:src|href)\s*=\s*[\"']((?:https?:)?//[^\"']+)",
@@ -31,10 +31,10 @@ def tree_digest(folder: Path) -> str:
 GLUED_SUMMARY = re.compile(r"pooled_effects\.ipynb::(\w+)_summary")
 
 
-def test_chapter_shows_glued_values_table_and_chart(built_book):
-    html = page(built_book, "chapters/preclinical.html")
-    quoted = set(GLUED_SUMMARY.findall((built_book / "chapters" / "preclinical.md").read_text()))
-    rows = {r["effect_id"]: r for r in table_rows(built_book, "pooled_effects")}
+def test_chapter_shows_glued_values_table_and_chart(checked_book):
+    html = page(checked_book, "chapters/preclinical.html")
+    quoted = set(GLUED_SUMMARY.findall((checked_book / "chapters" / "preclinical.md").read_text()))
+    rows = {r["effect_id"]: r for r in table_rows(checked_book, "pooled_effects")}
     assert quoted & set(rows)
     for effect in quoted & set(rows):
         assert pooled_summary(rows[effect]) in html, effect  # prose, glued from the data
@@ -42,25 +42,26 @@ def test_chapter_shows_glued_values_table_and_chart(built_book):
     assert 'class="vega-chart"' in html
 
 
-def test_no_page_loads_anything_from_another_host(built_book):
+def test_no_page_loads_anything_from_another_host(checked_book):
     offenders = {}
-    for path in (built_book / "_build" / "html").rglob("*.html"):
+    for path in (checked_book / "_build" / "html").rglob("*.html"):
         found = EXTERNAL_ASSET.findall(path.read_text(encoding="utf-8"))
         if found:
             offenders[path.name] = found
     assert offenders == {}
-    assert (built_book / "_build" / "html" / "_static" / "vega-bundle.js").stat().st_size > 100_000
+    assert (
+        checked_book / "_build" / "html" / "_static" / "vega-bundle.js"
+    ).stat().st_size > 100_000
 
 
-def test_every_analysis_is_rendered_in_the_book(built_book):
+def test_every_analysis_is_rendered_in_the_book(checked_book):
     for name in ("pooled_effects", "evidence_tables", "trial_surveillance", "evidence_map"):
-        html = page(built_book, f"analyses/{name}.html")
+        html = page(checked_book, f"analyses/{name}.html")
         assert "cell_output" in html, name
 
 
-def test_noop_rebuild_executes_nothing_and_edit_reruns_only_its_readers(tmp_path):
-    root = copy_repo(tmp_path / "repo")
-    cli(root, "book", check=True)
+def test_noop_rebuild_executes_nothing_and_edit_reruns_only_its_readers(built_book, tmp_path):
+    root = seeded_copy(built_book, tmp_path / "repo")
     again = cli(root, "book", check=True)
     assert "all analyses up to date: no notebook executed" in again.stdout
     assert "run  " not in again.stdout
@@ -101,9 +102,8 @@ def test_noop_rebuild_executes_nothing_and_edit_reruns_only_its_readers(tmp_path
     assert "newstudy2026" not in chapter and "lower creatinine" in chapter
 
 
-def test_failures_leave_the_last_good_book_and_the_data_untouched(tmp_path):
-    root = copy_repo(tmp_path / "repo")
-    cli(root, "book", check=True)
+def test_failures_leave_the_last_good_book_and_the_data_untouched(built_book, tmp_path):
+    root = seeded_copy(built_book, tmp_path / "repo")
     good = tree_digest(root / "_build" / "html")
 
     # an analysis that raises: the build stops, naming the notebook and the traceback

@@ -16,12 +16,12 @@ from livingreview.data.project import Project
 from livingreview.data.validate import REGISTRY_ID, RULES, validate_project
 
 
-def test_the_books_data_is_valid():
-    assert validate_project(Project(REPO)) == []
+def test_the_books_data_is_valid(book_source):
+    assert validate_project(Project(book_source)) == []
 
 
-def test_every_table_has_a_described_schema_matching_its_header():
-    project = Project(REPO)
+def test_every_table_has_a_described_schema_matching_its_header(book_source):
+    project = Project(book_source)
     for resource in resources(project).values():
         with open(project.data_dir / resource.path, encoding="utf-8", newline="") as handle:
             header = next(csv.reader(handle))
@@ -30,10 +30,10 @@ def test_every_table_has_a_described_schema_matching_its_header():
         assert resource.primary_key, resource.name
 
 
-def test_every_trial_carries_its_registry_check():
+def test_every_trial_carries_its_registry_check(book_source):
     """Checked against the registry's own record (address, record date, date checked), or not
     confirmed with the reason; the book uses registry values only where the record was read."""
-    text = (REPO / "data" / "registered_trials.csv").read_text(encoding="utf-8")
+    text = (book_source / "data" / "registered_trials.csv").read_text(encoding="utf-8")
     for row in csv.DictReader(io.StringIO(text)):
         assert row["checked"], row["registry_id"]
         if row["registry_verified"] == "true":
