@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import textwrap
 from datetime import date
 from pathlib import Path
@@ -101,18 +102,27 @@ UPDATE_KEY = "updatetest2099"
 @pytest.fixture(scope="session")
 def updated_book(built_book, tmp_path_factory) -> Path:
     """The book after a full author update, built: on a git copy seeded from the session
-    build, add a reference, add an animal study citing it, move a pooled estimate, commit,
-    release the next version, commit, ``book``. Nothing here names today's evidence."""
+    build, add a reference, add an animal study citing it, check it, move a pooled estimate,
+    see the changes, commit, release the next version, commit and tag, ``book``. What each
+    step printed is in ``_build/update-journal.json`` (see ``journal``). Nothing here names
+    today's evidence."""
     return shared_once(tmp_path_factory, "updated-book", lambda f: update(built_book, f)) / "repo"
 
 
+UPDATE_NOTE = "Test update."
+
+
 def update(built_book: Path, folder: Path) -> None:
+    from livingreview.authoring.release import default_current_to
     from livingreview.data.project import Project
     from livingreview.data.releases import past_releases
 
     root = seeded_copy(built_book, folder / "repo")
-    git(root, "init", "-q")
+    git(root, "init", "-q", "-b", "main")
     commit_all(root, "The book as it stands")
+    last = past_releases(Project(root))[-1]
+    steps: dict[str, object] = {"previous": last}
+    steps["studies_before"] = len(table_rows(root, "preclinical_studies"))
     key = UPDATE_KEY
     reference = [
         "add", "reference", "--key", key, "--doi", f"10.5555/{key}",
@@ -120,25 +130,96 @@ def update(built_book: Path, folder: Path) -> None:
         "--author", "Update, Test", "--author", "Author, Second",
         "--journal", "J Test Res", "--year", "2099", "--volume", "1", "--pages", "1--9",
     ]  # fmt: skip
-    cli(root, *reference, check=True)
+    steps["add reference"] = cli(root, *reference, check=True).stdout
     study = {**table_rows(root, "preclinical_studies")[0], "study_id": key, "ref_key": key}
     study |= {"year": "2099", "main_finding": "lower mortality in the test model"}
     study |= {"in_source_table1": "false", "verification": "confirmed", "notes": "Test row."}
-    cli(root, "add", "preclinical_studies", *[f"--set={k}={v}" for k, v in study.items()],
-        check=True)  # fmt: skip
+    steps["study"] = study
+    steps["add study"] = cli(
+        root, "add", "preclinical_studies", *[f"--set={k}={v}" for k, v in study.items()],
+        check=True,
+    ).stdout  # fmt: skip
+    steps["validate"] = cli(root, "validate", check=True).stdout
     first = table_rows(root, "pooled_effects")[0]
     step = 0.01 if float(first["estimate"]) + 0.01 <= float(first["ci_high"]) else -0.01
     edit_cell(root, "pooled_effects", first["effect_id"], "estimate",
               f"{float(first['estimate']) + step:.2f}")  # fmt: skip
+    steps["changes"] = cli(root, "changes", check=True).stdout
     commit_all(root, "One study, one reference, one estimate")
-    last = past_releases(Project(root))[-1]
     major, minor, _ = last["version"].split(".")
     version = f"{major}.{int(minor) + 1}.0"
     today = max(date.today().isoformat(), last["date"])
-    released = cli(root, "release", version, "--date", today, "--note", "Test update.", check=True)
+    steps |= {"version": version, "date": today}
+    steps["current_to"] = default_current_to(Project(root))
+    steps["release"] = cli(
+        root, "release", version, "--date", today, "--note", UPDATE_NOTE, check=True
+    ).stdout
+    steps["status after release"] = git(root, "status", "--porcelain")
+    steps["tags after release"] = git(root, "tag")
     commit_all(root, f"Release {version}")
-    built = cli(root, "book", check=True)
-    root.joinpath("_build", "update-log.txt").write_text(released.stdout + built.stdout, "utf-8")
+    git(root, "tag", "-a", f"v{version}", "-m", f"Version {version}")
+    steps["book"] = cli(root, "book", check=True).stdout
+    text = json.dumps(steps, indent=1)
+    root.joinpath("_build", "update-journal.json").write_text(text, encoding="utf-8")
+
+
+def journal(updated: Path) -> dict:
+    """What each step of the author update printed (``updated_book``), and its inputs."""
+    return json.loads((updated / "_build" / "update-journal.json").read_text(encoding="utf-8"))
+
+
+CLONE_MAKE = "make book"
+
+
+@pytest.fixture(scope="session")
+def cloned_book(tmp_path_factory) -> Path:
+    """A second clean build, made as a reader makes it: the sources committed to a repository,
+    cloned into the folder the reproduce box names, ``make book`` there (see test_reproduce)."""
+    from livingreview.data.identity import identity
+    from livingreview.data.project import Project
+
+    folder_name = identity(Project(REPO)).clone_folder
+
+    def make(folder: Path) -> None:
+        source = copy_repo(folder / "source")
+        git(source, "init", "-q", "-b", "main")
+        commit_all(source, "The book as it stands")
+        git(folder, "clone", "-q", str(source), folder_name)
+        clone = folder / folder_name
+        shared_venv(clone)
+        env = {k: v for k, v in os.environ.items() if k not in ("LIVINGREVIEW_ROOT", "VIRTUAL_ENV")}
+        made = subprocess.run(
+            CLONE_MAKE.split(), cwd=clone, env=env, capture_output=True, text=True
+        )
+        if made.returncode != 0:
+            raise AssertionError(
+                f"{CLONE_MAKE} failed:\n{made.stdout[-3000:]}\n{made.stderr[-3000:]}"
+            )
+        (clone / "_build" / "make-book.log").write_text(made.stdout, encoding="utf-8")
+
+    return shared_once(tmp_path_factory, "cloned-book", make) / folder_name
+
+
+def shared_venv(clone: Path) -> None:
+    """A .venv in the clone: the tests' installed dependencies, the clone's own package."""
+    venv = clone / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    purelib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    # the clone first, so `import livingreview` is the clone's code, then the pinned packages
+    ours = sysconfig.get_paths()["purelib"]
+    (Path(purelib) / "shared_dependencies.pth").write_text(f"{clone}\n{ours}\n")
+    script = venv / "bin" / "livingreview"
+    script.write_text(
+        f"#!{python}\nimport sys\nfrom livingreview.cli import app\nsys.exit(app())\n"
+    )
+    script.chmod(0o755)
+    (venv / ".installed").touch()  # newer than requirements.lock: make skips pip install
 
 
 # The read-only checks of the built book run on the book as committed and on the book after
@@ -159,7 +240,7 @@ def book_source(request) -> Path:
 
 
 # Fixtures that build a whole book: a test using one is `slow` (left out of `make check`).
-BOOK_FIXTURES = {"built_book", "updated_book", "checked_book"}
+BOOK_FIXTURES = {"built_book", "updated_book", "checked_book", "cloned_book"}
 
 
 def pytest_collection_modifyitems(items):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import cli, copy_repo, seeded_copy
+from conftest import UPDATE_NOTE, cli, copy_repo, journal, seeded_copy
 
 from livingreview.authoring import release as release_module
 from livingreview.authoring.add import RowRejected, add_row
@@ -70,18 +70,6 @@ def commit_all(root: Path, message: str) -> None:
 def repo(tmp_path) -> Path:
     """A copy of the book as its own git repository, everything committed."""
     root = copy_repo(tmp_path / "repo")
-    git(root, "init", "-q", "-b", "main")
-    git(root, "config", "user.name", "Test Author")
-    git(root, "config", "user.email", "author@example.org")
-    commit_all(root, "Version 0.1.0")
-    return root
-
-
-@pytest.fixture
-def built_repo(built_book, tmp_path) -> Path:
-    """As ``repo``, with the session build's outputs: its first ``book`` executes only what
-    the test changed."""
-    root = seeded_copy(built_book, tmp_path / "repo")
     git(root, "init", "-q", "-b", "main")
     git(root, "config", "user.name", "Test Author")
     git(root, "config", "user.email", "author@example.org")
@@ -333,46 +321,30 @@ def test_release_refuses_bad_versions_a_dirty_tree_and_invalid_data(repo):
     assert git(repo, "tag") == ""
 
 
-def test_add_validate_book_changes_release_end_to_end(built_repo):
-    repo = built_repo
-    project = Project(repo)
-    previous = past_releases(project)[-1]
-    count = len(data_rows(repo / STUDIES))
-    version, when = next_version(repo), release_date(repo)
-    # add evidence, check it, build the book
-    added = cli(repo, "add", "preclinical_studies", *set_args(NEW_STUDY), check=True)
-    assert f"added data/preclinical_studies.csv line {count + 2}" in added.stdout
-    assert "data valid" in cli(repo, "validate", check=True).stdout
-    cli(repo, "book", check=True)
-    whats_new = page(repo, "chapters/whats_new.html")
-    assert "tbl-releases" in whats_new
-    assert f'version <span class="pasted-text">{previous["version"]}</span>' in whats_new
-
-    # see what changed, then release it
-    shown = cli(repo, "changes", check=True).stdout
-    assert "data/preclinical_studies.csv: 1 added, 0 removed, 0 changed" in shown
-    assert "+ newstudy2026" in shown
-    commit_all(repo, "Add newstudy2026")
+def test_an_author_update_adds_checks_releases_and_rebuilds(updated_book):
+    """The session's author update (conftest ``updated_book``): add, validate, changes,
+    release, book, each as the author saw it, and the files the release wrote."""
+    repo, steps = updated_book, journal(updated_book)
+    previous, version, when = steps["previous"], steps["version"], steps["date"]
+    study, count = steps["study"], steps["studies_before"]
+    assert f"added data/preclinical_studies.csv line {count + 2}" in steps["add study"]
+    assert "data valid" in steps["validate"]
+    assert "data/preclinical_studies.csv: 1 added, 0 removed, 0 changed" in steps["changes"]
+    assert f"+ {study['study_id']}" in steps["changes"]
+    assert f"git tag -a v{version}" in steps["release"]
+    assert steps["tags after release"] == ""  # release never tags or commits
     added = (
-        f"1 animal study (newstudy2026 [{NEW_STUDY['ref_key']}]: {NEW_STUDY['species']}, "
-        f"{NEW_STUDY['sepsis_model']}, {NEW_STUDY['organ']})"
+        f"1 animal study ({study['study_id']}: {study['species']}, "
+        f"{study['sepsis_model']}, {study['organ']})"
     )
-    current_to = default_current_to(Project(repo))
-    released = cli(repo, "release", version, "--date", when, "--note", "One animal study added.")
-    assert released.returncode == 0, released.stderr
-    assert f"git tag -a v{version}" in released.stdout
-    assert git(repo, "tag") == ""  # release never tags or commits
-
     record = data_rows(repo / "data" / "releases.csv")[-1]
-    assert record == {
-        "version": version,
-        "date": when,
-        "evidence_current_to": current_to,
-        "summary": f"Added {added}. One animal study added.",
-        "conclusions_changed": "no",
-        "conclusion_note": "One animal study added.",
-    }
-    assert git(repo, "diff", "--numstat", "data/releases.csv").startswith("1\t0\t")
+    assert record["version"] == version and record["date"] == when
+    assert record["evidence_current_to"] == steps["current_to"]
+    assert f"Added {added}." in record["summary"]
+    assert record["summary"].endswith(f" {UPDATE_NOTE}")
+    assert (record["conclusions_changed"], record["conclusion_note"]) == ("no", UPDATE_NOTE)
+    one_line = git(repo, "diff", "--numstat", f"v{version}~1", f"v{version}", "data/releases.csv")
+    assert one_line == "1\t0\tdata/releases.csv\n"
     assert json.loads((repo / "data" / "datapackage.json").read_text())["version"] == version
     citation = yaml.safe_load((repo / "CITATION.cff").read_text())
     assert citation["version"] == version and str(citation["date-released"]) == when
@@ -383,38 +355,41 @@ def test_add_validate_book_changes_release_end_to_end(built_repo):
     assert newest < changelog.index(f"## [{previous['version']}] - {previous['date']}")
     assert f"### Added\n\n- {added}\n" in changelog  # as in the summary
     snapshot = json.loads((repo / "releases" / f"{version}.json").read_text())
-    assert snapshot["version"] == version and snapshot["evidence_current_to"] == current_to
+    assert snapshot["version"] == version and snapshot["evidence_current_to"] == steps["current_to"]
     assert snapshot["glued"]["evidence_tables"]["n_preclinical_studies"] == str(count + 1)
     assert snapshot["glued"]["whats_new"]["latest_version"] == version
     assert set(snapshot["data"]) >= {"data/preclinical_studies.csv", "data/releases.csv"}
     assert (repo / "releases" / f"{version}.json").stat().st_mode & 0o044 == 0o044  # not 0600
-    commit_all(repo, f"Release {version}")
-    git(repo, "tag", "-a", f"v{version}", "-m", f"Version {version}")
 
-    # the What's new page lists the new release first
-    rebuilt = cli(repo, "book", check=True)
-    assert "all analyses up to date: no notebook executed" in rebuilt.stdout
+    # the book after the release: nothing to execute, What's new lists the new release first
+    assert "all analyses up to date: no notebook executed" in steps["book"]
     whats_new = page(repo, "chapters/whats_new.html")
     assert f'version <span class="pasted-text">{version}</span>' in whats_new
     assert re.search(rf"<td>{re.escape(version)}</td>\s*<td>{when}</td>", whats_new)
     assert whats_new.index(f"<td>{version}</td>") < whats_new.index(
         f"<td>{previous['version']}</td>"
     )
-    assert "One animal study added." in whats_new
+    assert UPDATE_NOTE in whats_new
     assert f'<span class="pasted-text">{version}</span>' in page(repo, "chapters/about.html")
 
-    # after the release, changes compare with it: rows and glued values
+
+def test_after_a_release_changes_compare_with_it_and_an_older_version_is_refused(
+    updated_book, tmp_path
+):
+    repo = seeded_copy(updated_book, tmp_path / "repo")
+    steps = journal(repo)
+    version, count = steps["version"], steps["studies_before"] + 1
     second = NEW_STUDY | {"study_id": "secondstudy2026", "organ": "lung"}
     cli(repo, "add", "preclinical_studies", *set_args(second), check=True)
-    cli(repo, "run", check=True)
+    cli(repo, "run", "evidence_tables", check=True)  # the analysis whose count the check reads
     shown = cli(repo, "changes", check=True).stdout
     assert shown.startswith(f"changes since release {version}")
     assert "+ secondstudy2026" in shown
-    assert f"evidence_tables::n_preclinical_studies: '{count + 1}' -> '{count + 2}'" in shown
+    assert f"evidence_tables::n_preclinical_studies: '{count}' -> '{count + 1}'" in shown
 
     # the next version must be greater than the one just released
-    commit_all(repo, "Add secondstudy2026")
-    refused = cli(repo, "release", previous["version"])
+    git(repo, "-c", "user.name=A", "-c", "user.email=a@example.org", "commit", "-qam", "Add")
+    refused = cli(repo, "release", steps["previous"]["version"])
     assert refused.returncode == 1
     assert f"not greater than the last release {version}" in refused.stderr
 
