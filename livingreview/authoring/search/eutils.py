@@ -36,7 +36,6 @@ def run(
     params = _params(strategy, today, tool, email)
     key = {"api_key": api_key} if api_key else {}
     first = url_with(base + strategy["endpoint"], params)  # as logged: without the key
-    step = int(params.get("retmax", "500"))
     pmids: list[str] = []
     total: int | None = None
     start = 0
@@ -55,7 +54,7 @@ def run(
             raise SearchResponseError(f"{SERVICE} esearch sent no count or idlist") from None
         total = count if total is None else total
         pmids += [i for i in ids if i not in pmids]
-        start += step
+        start += len(ids)  # the service may send fewer than retmax
         if not ids or start >= total:
             break
     else:
