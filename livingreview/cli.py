@@ -326,8 +326,9 @@ def release(
     evidence_current_to: Annotated[
         str | None,
         typer.Option(
-            help="Date YYYY-MM-DD the evidence is current to (default: the latest search in "
-            "data/surveillance_log.csv, else the current x-evidence-current-to)."
+            help="Date YYYY-MM-DD the evidence is current to (default: the latest complete run "
+            "of the saved searches in data/surveillance_log.csv, else the current "
+            "x-evidence-current-to)."
         ),
     ] = None,
 ) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from livingreview.data import csvio, dates
-from livingreview.data.project import Project
+from livingreview.data.project import Project, find_project
 
 STRATEGIES_FILE = "search_strategies.yml"
 SCHEDULED = "scheduled search"
@@ -39,9 +39,9 @@ def read_strategies(project: Project) -> dict:
     return {"api": list(raw.get("api") or []), "manual": list(raw.get("manual") or [])}
 
 
-def api_sources(project: Project) -> list[str]:
+def api_sources(project: Project | None = None) -> list[str]:
     """The log's source name of every saved API strategy, in file order."""
-    return [str(s.get("source")) for s in read_strategies(project)["api"]]
+    return [str(s.get("source")) for s in read_strategies(project or find_project())["api"]]
 
 
 def log_rows(path: Path | None) -> list[dict[str, str]]:
@@ -80,3 +80,12 @@ def last_verified(rows: list[dict[str, str]]) -> str | None:
         and dates.is_iso(day := (row.get("date") or "").strip())
     ]
     return max(found, default=None)
+
+
+def last_complete_run(rows: list[dict[str, str]], sources: list[str]) -> tuple[str, str] | None:
+    """(run id, date) of the latest complete run, or None."""
+    runs = complete_runs(rows, sources)
+    if not runs:
+        return None
+    run = max(runs, key=lambda r: (runs[r], r))
+    return run, runs[run]
