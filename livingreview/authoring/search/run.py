@@ -118,9 +118,12 @@ def search(
             }
         )
         known = sum(o.status == dedupe.KNOWN for o in outcomes)
+        again = sum(o.status == dedupe.REPEATED for o in outcomes)
         report(
             f"{result.strategy}: {result.total} reported, {len(outcomes)} retrieved, "
-            f"{known} already held, {taken.new_by_strategy[result.strategy]} new"
+            f"{known} already held, "
+            + (f"{again} found by an earlier strategy, " if again else "")
+            + f"{taken.new_by_strategy[result.strategy]} new"
         )
     for row in taken.new_rows:
         report(f"  new: {row['record_id']} ({row['year'] or 'no year'}) {row['title'][:90]}")
