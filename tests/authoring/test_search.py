@@ -325,3 +325,14 @@ def test_the_saved_strategies_cover_the_three_apis_and_the_manual_registries(pro
     assert {"query.cond", "query.intr"} <= set(ctgov["params"])
     sources = csv.DictReader(io.StringIO((project.data_dir / "surveillance_log.csv").read_text()))
     assert sources.fieldnames and "kind" in sources.fieldnames
+
+
+def test_an_ncbi_api_key_is_sent_but_never_logged(project, server, monkeypatch):
+    sleeps: list[float] = []
+    env = Environment(sleep=sleeps.append, api_key="FIXTURE-KEY")
+    search(project, names=["pubmed"], report=lambda _: None, env=env)
+    sent = [q for p, q, _ in server.seen if p.startswith("/eutils/")]
+    assert sent and all(q.get("api_key") == "FIXTURE-KEY" for q in sent)
+    assert all(s <= 0.11 for s in sleeps)  # 10 requests a second with a key
+    assert "FIXTURE-KEY" not in (project.data_dir / "surveillance_log.csv").read_text()
+    assert not any("FIXTURE-KEY" in p.read_text() for p in project.data_dir.rglob("*.csv"))
