@@ -417,6 +417,20 @@ def search_log_manual(
     typer.echo(log_manual(find_project(), source, hits, query, date, record or [], notes))
 
 
+@search_app.command("log-lookup")
+@reports_errors
+def search_log_lookup(
+    source: Annotated[str, typer.Option(help="Where, e.g. ClinicalTrials.gov or PubMed.")],
+    query: Annotated[str, typer.Option(help="The record id or address looked up.")],
+    date: Annotated[str, typer.Option(help="Date, YYYY-MM-DD (default: today).")] = "",
+    notes: Annotated[str, typer.Option(help="What the record showed, in words.")] = "",
+) -> None:
+    """Log a verification of a known record: recorded, but it never moves 'last searched'."""
+    from livingreview.authoring.search.manual import log_lookup
+
+    typer.echo(log_lookup(find_project(), source, query, date, notes))
+
+
 screening_app = typer.Typer(no_args_is_help=True, help="Screen records with external tools.")
 app.add_typer(screening_app, name="screening")
 

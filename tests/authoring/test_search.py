@@ -18,7 +18,7 @@ import rispy
 
 from livingreview.authoring.search import dedupe
 from livingreview.authoring.search.decisions import import_decisions
-from livingreview.authoring.search.manual import log_manual
+from livingreview.authoring.search.manual import log_lookup, log_manual
 from livingreview.authoring.search.ris import export_awaiting
 from livingreview.authoring.search.run import Environment, SearchFailed, search
 from livingreview.data import csvio
@@ -336,3 +336,14 @@ def test_an_ncbi_api_key_is_sent_but_never_logged(project, server, monkeypatch):
     assert all(s <= 0.11 for s in sleeps)  # 10 requests a second with a key
     assert "FIXTURE-KEY" not in (project.data_dir / "surveillance_log.csv").read_text()
     assert not any("FIXTURE-KEY" in p.read_text() for p in project.data_dir.rglob("*.csv"))
+
+
+def test_a_verification_look_up_is_logged_but_never_moves_last_searched(project):
+    log_lookup(project, "ClinicalTrials.gov", "NCT03369275", "2027-01-05", "status unchanged")
+    row = rows(project.data_dir / "surveillance_log.csv")[-1]
+    assert (row["kind"], row["query"], row["run_id"]) == (
+        "look-up of a known record", "NCT03369275", "")  # fmt: skip
+    assert last_searched(project) is None
+    assert validate_project(project) == []
+    with pytest.raises(Exception, match="expected one of"):
+        log_lookup(project, "Google", "x", "", "")

@@ -76,3 +76,26 @@ def log_manual(
         f"logged {search_id} ({strategy['source']}, {day}, {hits} results); "
         f"{len(taken.new_rows)} new record(s) added to data/screening.csv as awaiting screening"
     )
+
+
+def log_lookup(project: Project, source: str, query: str, day: str, notes: str) -> str:
+    """Log a verification: a look-up of a record the review holds or was told of. It is
+    recorded (kind 'look-up of a known record') but never counts as a search."""
+    from livingreview.data.package import resources
+    from livingreview.data.searches import LOOKUP
+
+    allowed = next(f for f in resources(project)["surveillance_log"].fields if f.name == "source")
+    if source not in allowed.constraints["enum"]:
+        raise ManualLogError(
+            f"--source {source!r}: expected one of {', '.join(allowed.constraints['enum'])}"
+        )
+    day = day or datetime.now(UTC).date().isoformat()
+    if not dates.is_iso(day):
+        raise ManualLogError(f"--date {day!r}: expected a date YYYY-MM-DD")
+    if not query.strip():
+        raise ManualLogError("--query: give the record id or address looked up")
+    (search_id,) = search_log.next_search_ids(project, 1)
+    row = {"search_id": search_id, "date": day, "source": source, "query": query.strip(),
+           "new_records": "0", "notes": notes, "kind": LOOKUP}  # fmt: skip
+    search_log.write(project, search_log.Write({}, [], [row]))
+    return f"logged {search_id}: a look-up of a known record ({source}, {day}); not a search"
