@@ -67,10 +67,6 @@ def parse_result(item: dict) -> Record:
         authors=tuple(
             a.strip() for a in str(item.get("authorString", "")).rstrip(".").split(",") if a.strip()
         ),
-        journal=str(
-            item.get("journalTitle") or item.get("bookOrReportDetails", {}).get("publisher", "")
-            if isinstance(item.get("bookOrReportDetails"), dict)
-            else item.get("journalTitle") or ""
-        ),
+        journal=str(item.get("journalTitle") or ""),
         url=f"https://europepmc.org/article/{source}/{item['id']}",
     )

@@ -46,7 +46,8 @@ def plan(project: Project, strategy: dict, today: str) -> str:
 def _run_one(project: Project, strategy: dict, today: str, env: Environment) -> Result:
     service = strategy["service"]
     base = sources.base_url(project, service)
-    http = Http(SOURCE_NAMES[service], sleep=env.sleep)
+    # a pause between pages for every service; NCBI's own limit is set below
+    http = Http(SOURCE_NAMES[service], interval=0.2, sleep=env.sleep)
     if env.opener is not None:
         http.opener = env.opener
     if service == "eutils":
