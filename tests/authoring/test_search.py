@@ -347,3 +347,21 @@ def test_a_verification_look_up_is_logged_but_never_moves_last_searched(project)
     assert validate_project(project) == []
     with pytest.raises(Exception, match="expected one of"):
         log_lookup(project, "Google", "x", "", "")
+
+
+def test_the_cli_prints_each_request_in_a_dry_run_and_screening_import_exits_non_zero(
+    project, server, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("PYTHONPATH", str(REPO))  # this checkout's package, from the copy
+    before = data_bytes(project)
+    proc = cli(project.root, "search", "--dry-run")
+    assert proc.returncode == 0, proc.stderr
+    requests = [line for line in proc.stdout.splitlines() if ": GET " in line]
+    assert [line.split(":")[0] for line in requests] == ["ctgov", "pubmed", "europepmc"]
+    assert all(server.url in line for line in requests)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("record_id,decision,exclusion_reason\nNOPE,included,\n")
+    proc = cli(project.root, "screening", "import", str(bad))
+    assert proc.returncode != 0
+    assert f"{bad}: row 2, column record_id" in proc.stderr
+    assert data_bytes(project) == before
