@@ -326,8 +326,9 @@ def release(
     evidence_current_to: Annotated[
         str | None,
         typer.Option(
-            help="Date YYYY-MM-DD the evidence is current to (default: the latest search in "
-            "data/surveillance_log.csv, else the current x-evidence-current-to)."
+            help="Date YYYY-MM-DD the evidence is current to (default: the latest complete run "
+            "of the saved searches in data/surveillance_log.csv, else the current "
+            "x-evidence-current-to)."
         ),
     ] = None,
 ) -> None:
@@ -368,3 +369,93 @@ def pdf() -> None:
     from livingreview.book.pdf import build_pdfs
 
     build_pdfs(find_project())
+
+
+search_app = typer.Typer(
+    no_args_is_help=False,
+    help="Run the saved search strategies (data/search_strategies.yml); log manual searches.",
+)
+app.add_typer(search_app, name="search")
+
+
+@search_app.callback(invoke_without_command=True)
+@reports_errors
+def search(
+    ctx: typer.Context,
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", help="Run only this strategy (name or source); repeat."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print each request and what would change.")
+    ] = False,
+) -> None:
+    """Run every saved API strategy (network): log one row per source, write the run's
+    identifiers to data/searches/<run id>/, add new records to screening as awaiting."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from livingreview.authoring.search.run import search as run_search
+
+    run_search(find_project(), source, dry_run=dry_run, report=typer.echo)
+
+
+@search_app.command("log-manual")
+@reports_errors
+def search_log_manual(
+    source: Annotated[str, typer.Option(help="The saved manual strategy (name or source).")],
+    hits: Annotated[int, typer.Option(help="Total results the source reported.")],
+    query: Annotated[str, typer.Option(help="Query as typed (default: the saved one).")] = "",
+    date: Annotated[str, typer.Option(help="Date searched, YYYY-MM-DD (default: today).")] = "",
+    record: Annotated[
+        list[str] | None, typer.Option("--id", help="A record id found, e.g. ChiCTR2400082783.")
+    ] = None,
+    notes: Annotated[str, typer.Option(help="What the search turned up, in words.")] = "",
+) -> None:
+    """Log a search run by hand in a source without an API (ChiCTR, ICTRP, EU registers...)."""
+    from livingreview.authoring.search.manual import log_manual
+
+    typer.echo(log_manual(find_project(), source, hits, query, date, record or [], notes))
+
+
+@search_app.command("log-lookup")
+@reports_errors
+def search_log_lookup(
+    source: Annotated[str, typer.Option(help="Where, e.g. ClinicalTrials.gov or PubMed.")],
+    query: Annotated[str, typer.Option(help="The record id or address looked up.")],
+    date: Annotated[str, typer.Option(help="Date, YYYY-MM-DD (default: today).")] = "",
+    notes: Annotated[str, typer.Option(help="What the record showed, in words.")] = "",
+) -> None:
+    """Log a verification of a known record: recorded, but it never moves 'last searched'."""
+    from livingreview.authoring.search.manual import log_lookup
+
+    typer.echo(log_lookup(find_project(), source, query, date, notes))
+
+
+screening_app = typer.Typer(no_args_is_help=True, help="Screen records with external tools.")
+app.add_typer(screening_app, name="screening")
+
+
+@screening_app.command("export")
+@reports_errors
+def screening_export(
+    output: Annotated[Path, typer.Option("-o", "--output", help="RIS file to write.")] = Path(
+        "awaiting-screening.ris"
+    ),
+) -> None:
+    """Write the records awaiting screening as RIS (Rayyan, EndNote, ASReview, Zotero)."""
+    from livingreview.authoring.search.ris import export_awaiting
+
+    count = export_awaiting(find_project(), output)
+    typer.echo(f"wrote {count} record(s) awaiting screening to {output}")
+
+
+@screening_app.command("import")
+@reports_errors
+def screening_import(
+    file: Annotated[Path, typer.Argument(help="CSV: record_id, decision, exclusion_reason.")],
+) -> None:
+    """Apply screening decisions from a CSV; every problem is listed and nothing is written."""
+    from livingreview.authoring.search.decisions import import_decisions
+
+    changed = import_decisions(find_project(), file)
+    typer.echo(f"updated {changed} record(s) in data/screening.csv")

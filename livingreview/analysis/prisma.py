@@ -30,6 +30,8 @@ ID_COLUMNS = {
 META_TABLE, META_KEY = "pooled_effects", "ref_key"
 BASELINE_SOURCE = "source review"
 INCLUDED, EXCLUDED, AWAITING = "included", "excluded", "awaiting classification"
+# A record a scheduled search added that nobody has screened yet: identified, not screened.
+UNSCREENED = "awaiting screening"
 
 
 def held_studies(tables: dict[str, pd.DataFrame]) -> set[tuple[str, str]]:
@@ -67,15 +69,18 @@ def flow_counts(log: pd.DataFrame, screening: pd.DataFrame, previous: int) -> di
 
     ``identified`` counts the records met in this update (one per screening row), ``searches``
     the entries of the surveillance log for it (searches and registry checks: every log row
-    other than the baseline).
+    other than the baseline); records a search added that await screening are identified but
+    not yet screened.
     """
     decisions = screening["decision"]
     included = int((decisions == INCLUDED).sum())
+    unscreened = int((decisions == UNSCREENED).sum())
     return {
         "previous": int(previous),
         "searches": int((log["source"] != BASELINE_SOURCE).sum()),
         "identified": len(screening),
-        "screened": len(screening),
+        "awaiting_screening": unscreened,
+        "screened": len(screening) - unscreened,
         "excluded": int((decisions == EXCLUDED).sum()),
         "awaiting": int((decisions == AWAITING).sum()),
         "included": included,
@@ -133,6 +138,9 @@ def flow_diagram(
             0, LEFT, fmt("Studies in\n{label}\n{n}", label=previous_label, n=counts["previous"])
         ),
         "identified": _box(0, MAIN, identified),
+        "unscreened": _box(
+            0, SIDE, fmt("Records awaiting screening\n{n}", n=counts["awaiting_screening"])
+        ),
         "screened": _box(1, MAIN, fmt("Records screened\n{n}", n=counts["screened"])),
         "excluded": _box(
             1,
@@ -170,6 +178,7 @@ def flow_diagram(
                 "x2": left_mid,
                 "y2": boxes["total"]["y"],
             },
+            across("unscreened"),
             across("excluded"),
             across("awaiting"),
         ]
@@ -180,6 +189,7 @@ def flow_diagram(
             {"x": mid, "y": boxes["included"]["y"] - 4, "shape": "triangle-down"},
             {"x": mid, "y": boxes["total"]["y"] - 4, "shape": "triangle-down"},
             {"x": left_mid, "y": boxes["total"]["y"] - 4, "shape": "triangle-down"},
+            {"x": SIDE[0] - 4, "y": across("unscreened")["y"], "shape": "triangle-right"},
             {"x": SIDE[0] - 4, "y": across("excluded")["y"], "shape": "triangle-right"},
             {"x": SIDE[0] - 4, "y": across("awaiting")["y"], "shape": "triangle-right"},
         ]

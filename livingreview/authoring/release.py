@@ -67,7 +67,8 @@ def set_package_version(project: Project, version: str, current_to: str) -> None
 
 
 def default_current_to(project: Project) -> str:
-    """The latest search in the surveillance log, else the Data Package's evidence date."""
+    """The latest complete run of the saved searches, else the Data Package's evidence date
+    (look-ups of known records never move it)."""
     return last_searched(project) or read_descriptor(project)[CURRENT_TO]
 
 
@@ -126,8 +127,8 @@ def release(
 ) -> Path:
     """Record version ``version`` of the book; return the path of its snapshot.
 
-    ``current_to`` is the date the evidence is current to (default: the latest search in the
-    surveillance log, else the Data Package's ``x-evidence-current-to``); it is written to the
+    ``current_to`` is the date the evidence is current to (default: the latest complete run of
+    the saved searches, else the Data Package's ``x-evidence-current-to``); it is written to the
     Data Package and the release's row. Refuses (``ReleaseRefused``) on an uncommitted tree,
     invalid data, a version that is not X.Y.Z or not above the last release, an evidence date
     after the release date or before the last release's. ``conclusions`` is ``yes`` or ``no``

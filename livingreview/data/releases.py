@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from livingreview.data import csvio, dates
+from livingreview.data import csvio, dates, searches
 from livingreview.data.files import write_atomic
 from livingreview.data.package import read_descriptor
 from livingreview.data.project import Project
@@ -118,13 +118,15 @@ def surveillance_log(project: Project) -> Path | None:
 
 
 def last_searched(project: Project) -> str | None:
-    """The latest date (YYYY-MM-DD) in the surveillance log, or None when nothing is recorded."""
-    path = surveillance_log(project)
-    if path is None:
-        return None
-    _, rows = csvio.dict_rows(path.read_text(encoding="utf-8"))
-    found = [day for row in rows if dates.is_iso(day := (row.get("date") or "").strip())]
-    return max(found, default=None)
+    """The date of the latest complete run of every saved search strategy (``searches``), or
+    None when no such run is logged: look-ups of known records do not count."""
+    rows = searches.log_rows(surveillance_log(project))
+    return searches.last_complete_search(rows, searches.api_sources(project))
+
+
+def last_verified(project: Project) -> str | None:
+    """The latest date of a look-up or manual check in the surveillance log, or None."""
+    return searches.last_verified(searches.log_rows(surveillance_log(project)))
 
 
 def update_interval_months(project: Project | None = None) -> int | None:
@@ -152,7 +154,20 @@ def stamp_sources(project: Project) -> list[Path]:
     """Every file ``chapter_stamp`` reads: a page depends on them so a change re-renders it."""
     found = [project.datapackage, *sorted(project.releases_dir.glob("*.json"))]
     log = surveillance_log(project) if project.datapackage.is_file() else None
-    return [p for p in [*found, log] if p is not None and p.is_file()]
+    strategies = searches.strategies_path(project)
+    return [p for p in [*found, log, strategies] if p is not None and p.is_file()]
+
+
+def searched_words(project: Project, _: Callable[[str], str] = lambda text: text) -> str:
+    """'last searched DATE', or, before the first complete run, what was done instead."""
+    if searched := last_searched(project):
+        return _("last searched {date}").format(date=searched)
+    if verified := last_verified(project):
+        return _(
+            "systematic search strategies defined, first scheduled run pending; "
+            "known records verified up to {date}"
+        ).format(date=verified)
+    return _("last search not recorded")
 
 
 def chapter_stamp(
@@ -161,19 +176,14 @@ def chapter_stamp(
     """'Evidence current to …; last searched …; next update due …. Book version …; …'.
 
     The evidence date and the update interval come from the Data Package, the last search from
-    the surveillance log ("not recorded" without one). A page's data last changed in the
-    earliest release from which the bytes of every data file it uses stayed the same; a
-    difference from the latest release means unreleased edits.
+    the surveillance log: the latest complete run of the saved strategies; before the first
+    one, the stamp says the run is pending and when known records were last verified. A page's
+    data last changed in the earliest release from which the bytes of every data file it uses
+    stayed the same; a difference from the latest release means unreleased edits.
     """
     current_to = read_descriptor(project)[CURRENT_TO]
-    searched = last_searched(project)
     # ``_`` gives a translated edition's words (the Sphinx extension's catalog).
-    evidence = [
-        _("Evidence current to {date}").format(date=current_to),
-        _("last searched {date}").format(date=searched)
-        if searched
-        else _("last search not recorded"),
-    ]
+    evidence = [_("Evidence current to {date}").format(date=current_to), searched_words(project, _)]
     if due := next_update_due(project, current_to):
         evidence.append(_("next update due {date}").format(date=due))
     parts = []

@@ -539,6 +539,30 @@ def _new_records_match_screening(checked: Checked) -> list[Problem]:
     return out
 
 
+@cross_file_check("surveillance-run-id")
+def _scheduled_searches_name_their_run(checked: Checked) -> list[Problem]:
+    """A scheduled search names the run it belongs to; no other kind of entry names one, so
+    only runs of the saved strategies can make a complete search ("last searched")."""
+    out = []
+    for line, cells in _table_rows(checked, "surveillance_log")[1]:
+        kind, run = (cells.get("kind") or "").strip(), (cells.get("run_id") or "").strip()
+        if (kind == "scheduled search") != bool(run):
+            out.append(
+                Problem(
+                    "data/surveillance_log.csv",
+                    line,
+                    "run_id",
+                    run,
+                    "surveillance-run-id",
+                    "is empty for a scheduled search"
+                    if run == ""
+                    else f"is given for an entry of kind {kind!r}",
+                    "a run id belongs to the rows `livingreview search` writes, and only to them",
+                )
+            )
+    return out
+
+
 @cross_file_check("errata-correct-something")
 def _errata_correct_something(checked: Checked) -> list[Problem]:
     file, errata = _table_rows(checked, "errata")

@@ -78,6 +78,7 @@ def test_flow_counts_follow_the_decisions():
         "previous": 10,
         "searches": 2,  # the baseline is not a search of this update
         "identified": 5,
+        "awaiting_screening": 0,
         "screened": 5,
         "excluded": 3,
         "awaiting": 1,
@@ -85,6 +86,17 @@ def test_flow_counts_follow_the_decisions():
         "total": 11,
     }
     assert counts["screened"] == counts["excluded"] + counts["awaiting"] + counts["included"]
+
+
+def test_records_awaiting_screening_are_identified_but_not_screened():
+    before = prisma.flow_counts(LOG, SCREENED, previous=10)
+    more = pd.concat([SCREENED, screening(("awaiting screening", ""))], ignore_index=True)
+    after = prisma.flow_counts(LOG, more, previous=10)
+    assert after["identified"] == before["identified"] + 1
+    assert after["awaiting_screening"] == before["awaiting_screening"] + 1
+    assert after["screened"] == before["screened"]
+    assert after["total"] == before["total"]
+    assert after["identified"] == after["screened"] + after["awaiting_screening"]
 
 
 def test_a_newly_screened_record_changes_the_counts():

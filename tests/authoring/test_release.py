@@ -28,6 +28,7 @@ from livingreview.data.identity import identity
 from livingreview.data.package import evidence_current_to, read_descriptor
 from livingreview.data.project import Project
 from livingreview.data.releases import last_searched, past_releases
+from livingreview.data.searches import api_sources
 from livingreview.data.validate import validate_project
 
 STUDIES = Path("data") / "preclinical_studies.csv"
@@ -407,7 +408,17 @@ def next_version(root: Path) -> str:
     return f"{major}.{int(minor) + 1}.0"
 
 
-LOG_FIELDS = ["search_id", "date", "source", "query", "hits", "new_records", "notes"]
+LOG_FIELDS = [
+    "search_id",
+    "date",
+    "source",
+    "query",
+    "hits",
+    "new_records",
+    "notes",
+    "kind",
+    "run_id",
+]
 
 
 def log_searches(root: Path, days: list[str]) -> None:
@@ -424,9 +435,13 @@ def log_searches(root: Path, days: list[str]) -> None:
     path = root / "data" / resource["path"]
     taken = {r["search_id"] for r in data_rows(path)}
     ids = (f"S{n:03d}" for n in range(1000) if f"S{n:03d}" not in taken)
-    for searched in days:
-        row = {"search_id": next(ids), "date": searched, "source": "PubMed", "query": "MSC sepsis"}
-        add_row(Project(root), "surveillance_log", row | {"hits": "0", "new_records": "0"})
+    sources = api_sources(Project(root)) or ["PubMed"]
+    for searched in days:  # a complete run of every saved strategy on each day
+        run = searched.replace("-", "") + "T090000Z"
+        for source in sources:
+            row = {"search_id": next(ids), "date": searched, "source": source, "query": "q"}
+            row |= {"hits": "0", "new_records": "0", "kind": "scheduled search", "run_id": run}
+            add_row(Project(root), "surveillance_log", row)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from livingreview.data.bib import anchor, citation_labels
 from livingreview.data.identity import identity
 from livingreview.data.package import evidence_current_to, load_table, resources, split_list
 from livingreview.data.project import Project
-from livingreview.data.releases import last_searched, next_update_due, past_releases
+from livingreview.data.releases import next_update_due, past_releases, searched_words
 
 SKELETON = ("## Overview", "## Prerequisites", "## Content", "## Summary", "## Resources")
 
@@ -197,14 +197,13 @@ def test_about_page_shows_bibtex_for_the_book_and_each_chapter(checked_book):
 def test_every_review_chapter_shows_its_evidence_date_search_next_update_and_version(checked_book):
     project = Project(checked_book)
     current_to = evidence_current_to(project)
-    searched = last_searched(project)
     due = next_update_due(project, current_to)
     assert due and due > current_to  # the book sets an update interval
     version = past_releases(project)[-1]["version"]
+    # the search words follow the log: a complete run's date, else the pending run's wording
     evidence = (
-        f"Evidence current to {current_to}; "
-        + (f"last searched {searched}" if searched else "last search not recorded")
-        + f"; next update due {due}. Book version {version}"
+        f"Evidence current to {current_to}; {searched_words(project)}; next update due {due}. "
+        f"Book version {version}"
     )
     for docname in project.review_chapters():
         text = (checked_book / "_build" / "html" / f"{docname}.html").read_text(encoding="utf-8")

@@ -7,7 +7,11 @@ import pytest
 from livingreview.data import releases
 from livingreview.data.project import Project
 
-LOG = "search_id,date,source,query,hits,new_records,notes\n"
+LOG = "search_id,date,source,query,hits,new_records,notes,kind,run_id,retrieved\n"
+STRATEGIES = (
+    "api:\n  - {name: pubmed, source: PubMed}\n  - {name: ctgov, source: ClinicalTrials.gov}\n"
+)
+RUN = "scheduled search,{run},0"  # the last three cells of a row of a run of the strategies
 
 
 def write_descriptor(project: Project, **fields) -> None:
@@ -68,7 +72,13 @@ def test_stamp_says_when_the_evidence_was_last_searched_and_the_next_update_is_d
     write_descriptor(
         project, **{"x-evidence-current-to": "2026-08-31", "x-update-interval-months": 6}
     )
-    with_log(project, "S001,2026-09-02,PubMed,q,3,0,\nS002,2026-10-15,PubMed,q,1,0,\n")
+    (project.data_dir / "search_strategies.yml").write_text(STRATEGIES)
+    one, two = RUN.format(run="20260902T080000Z"), RUN.format(run="20261015T080000Z")
+    with_log(
+        project,
+        f"S001,2026-09-02,PubMed,q,3,0,,{one}\nS002,2026-09-02,ClinicalTrials.gov,q,3,0,,{one}\n"
+        f"S003,2026-10-15,PubMed,q,1,0,,{two}\nS004,2026-10-15,ClinicalTrials.gov,q,1,0,,{two}\n",
+    )
     snapshot(project, "0.1.0", "2026-09-01")
     assert releases.chapter_stamp(project, ["data/a.csv"]) == (
         "*Evidence current to 2026-08-31; last searched 2026-10-15; next update due 2027-02-28. "
@@ -79,12 +89,22 @@ def test_stamp_says_when_the_evidence_was_last_searched_and_the_next_update_is_d
         project.datapackage,
         releases.snapshot_path(project, "0.1.0"),
         project.data_dir / "log.csv",
+        project.data_dir / "search_strategies.yml",
     ]
 
 
-def test_last_searched_is_the_latest_date_of_the_log_in_any_row_order(project):
+def test_last_searched_is_the_latest_complete_run_of_every_saved_strategy(project):
     assert releases.last_searched(project) is None  # no log declared
-    with_log(project, "S002,2026-10-15,PubMed,q,,,\nS003,2026-02-01,PubMed,q,,,\n")
+    (project.data_dir / "search_strategies.yml").write_text(STRATEGIES)
+    late, early, cut = (RUN.format(run=r) for r in ("20261015T0Z", "20260201T0Z", "20261120T0Z"))
+    with_log(
+        project,
+        f"S002,2026-10-15,PubMed,q,,,,{late}\nS003,2026-02-01,PubMed,q,,,,{early}\n"
+        f"S004,2026-02-01,ClinicalTrials.gov,q,,,,{early}\n"
+        f"S005,2026-10-15,ClinicalTrials.gov,q,,,,{late}\n"
+        f"S006,2026-11-20,PubMed,q,,,,{cut}\n"  # a run without ClinicalTrials.gov: incomplete
+        "S007,2026-11-25,web pages (stored copies),NCT01234567,8,0,,look-up of a known record,,\n",
+    )
     assert releases.last_searched(project) == "2026-10-15"
     (project.data_dir / "log.csv").unlink()
     assert releases.last_searched(project) is None  # declared but absent
@@ -121,3 +141,19 @@ def test_past_releases_come_oldest_first(project):
         "version,date\n0.10.0,2026-03-01\n0.9.0,2026-02-01\nnot-a-version,x\n"
     )
     assert [r["version"] for r in releases.past_releases(project)] == ["0.9.0", "0.10.0"]
+
+
+def test_before_a_complete_run_the_stamp_says_it_is_pending_and_when_records_were_verified(
+    project,
+):
+    (project.data_dir / "search_strategies.yml").write_text(STRATEGIES)
+    with_log(
+        project,
+        "S000,2025-07-09,source review,baseline,,,,source review baseline,,\n"
+        "S001,2026-11-26,web pages (stored copies),NCT01234567,8,0,,look-up of a known record,,\n"
+        f"S002,2026-11-27,PubMed,q,3,0,,{RUN.format(run='20261127T0Z')}\n",  # PubMed only
+    )
+    assert releases.last_searched(project) is None
+    stamp = releases.chapter_stamp(project, [])
+    assert "last searched" not in stamp
+    assert "first scheduled run pending; known records verified up to 2026-11-26" in stamp

@@ -136,6 +136,9 @@ CASES = {
     "search_date_not_real": (set_cell(SL, 3, "date", "2026-02-30"), SL, 3, "date", "date"),
     "unknown_search_source": (set_cell(SL, 3, "source", "Google"), SL, 3, "source", "enum"),
     "new_records_mismatch": (set_cell(SL, 3, "new_records", "7"), SL, 3, "new_records", "new-records"),
+    "lookup_with_a_run_id": (set_cell(SL, 3, "run_id", "20261203T090000Z"), SL, 3, "run_id", "surveillance-run-id"),
+    "unknown_log_kind": (set_cell(SL, 3, "kind", "search"), SL, 3, "kind", "enum"),
+    "bad_identifiers": (set_cell(SC, 2, "identifiers", "PMID 123"), SC, 2, "identifiers", "pattern"),
     "not_utf8": (write_bytes(f"{PC}.csv", lambda b: b.replace(b"caecal", "c\xe6cal".encode("latin-1"), 1)), PC, 2, None, "encoding"),
 }  # fmt: skip
 
