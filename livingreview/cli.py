@@ -354,7 +354,11 @@ def refresh_trials(
         bool, typer.Option(help="Write the changes (default: only show them).")
     ] = False,
 ) -> None:
-    """Compare each NCT trial with ClinicalTrials.gov; --apply writes status, dates, enrollment."""
+    """Compare each NCT trial with its ClinicalTrials.gov record (the version it was last updated),
+    show the differences; --apply writes status, dates, enrollment, results and the record date.
+
+    The API's base URL is _config.yml livingreview.sources.ctgov, or LIVINGREVIEW_CTGOV_URL.
+    """
     from livingreview.authoring.registry.refresh import refresh
 
     refresh(find_project(), apply=apply, report=typer.echo)
