@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: book test check validate run build catalogs serve pdf linkcheck lint format lock clean benchmark
+.PHONY: install book test check validate run build catalogs serve pdf linkcheck lint format lock clean benchmark
 
 # (Re)install whenever the lock file or the project metadata changes.
 $(INSTALLED): requirements.lock pyproject.toml
@@ -19,6 +19,9 @@ NODE_INSTALLED := node_modules/.installed
 $(NODE_INSTALLED): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $(NODE_INSTALLED)
+
+# The virtual environment alone (the pinned packages and this checkout); `book` and `test` do it too.
+install: $(INSTALLED)
 
 book: $(INSTALLED)
 	$(BIN)/livingreview book

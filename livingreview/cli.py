@@ -305,11 +305,32 @@ def changes(
             "(default: the latest release in data/releases.csv, else HEAD)."
         ),
     ] = None,
+    markdown: Annotated[
+        bool,
+        typer.Option(
+            help="Markdown for a pull request: new records and registry changes in sentences."
+        ),
+    ] = False,
+    summary: Annotated[
+        bool,
+        typer.Option(help="One line of counts: 'N new records, M registry changes'."),
+    ] = False,
 ) -> None:
     """Rows added, removed and changed since the last release (or --since), and glued values."""
-    from livingreview.authoring.changes import changed_evidence, format_changes
+    from livingreview.authoring.changes import (
+        changed_evidence,
+        format_changes,
+        format_markdown,
+        format_summary,
+    )
 
-    typer.echo(format_changes(changed_evidence(find_project(), since)))
+    found = changed_evidence(find_project(), since)
+    if summary:
+        typer.echo(format_summary(found))
+    if markdown:
+        typer.echo(format_markdown(found))
+    if not (summary or markdown):
+        typer.echo(format_changes(found))
 
 
 @app.command()
@@ -355,7 +376,11 @@ def refresh_trials(
         bool, typer.Option(help="Write the changes (default: only show them).")
     ] = False,
 ) -> None:
-    """Compare each NCT trial with ClinicalTrials.gov; --apply writes status, dates, enrollment."""
+    """Compare each NCT trial with its ClinicalTrials.gov record (the version it was last updated),
+    show the differences; --apply writes status, dates, enrollment, results and the record date.
+
+    The API's base URL is _config.yml livingreview.sources.ctgov, or LIVINGREVIEW_CTGOV_URL.
+    """
     from livingreview.authoring.registry.refresh import refresh
 
     refresh(find_project(), apply=apply, report=typer.echo)

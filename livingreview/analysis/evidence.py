@@ -124,10 +124,14 @@ def trials_table(listed_in: str = "source review", project: Project | None = Non
     """Registered trials listed in the source, or found by this review's own search.
 
     Where the registry's own record was read, its status, dates, phase and enrollment are
-    shown with the record's date. Otherwise status and dates are the source's, and a phase or
-    enrollment (which the source's table does not give) came from secondary copies of the
-    registry record; the column "Values from" says so, and every such value is marked.
+    shown "as of the registry record of DATE" (its last update posted), never as simply current;
+    enrollment says whether it is actual or anticipated when the record says. Otherwise status
+    and dates are the source's, and a phase or enrollment (which the source's table does not
+    give) came from secondary copies of the registry record; the column "Values shown" says so,
+    and every such value is marked.
     """
+    from livingreview.analysis import i18n
+
     if listed_in not in TRIAL_SOURCES:
         raise ValueError(f"listed_in must be one of {', '.join(TRIAL_SOURCES)}, got {listed_in!r}")
     trials = load_table("registered_trials", project)
@@ -140,14 +144,47 @@ def trials_table(listed_in: str = "source review", project: Project | None = Non
     period = start.fillna("start not given") + " to " + end.fillna("end not given")
     period = period.where(start.notna() | end.notna(), "")
     copied = trials["phase"].notna() | trials["enrollment"].notna()
+    verified = trials["registry_verified"].fillna(False).astype(bool)
+
+    def shown(registry: bool, read: bool, from_copies: bool, updated, checked) -> str:
+        if registry and read:
+            return i18n.format(
+                "as of the registry record of {date} (record read {checked})",
+                date=str(updated),
+                checked=str(checked),
+            )
+        if read:
+            return i18n.format(
+                "as printed in the source review; registry record of {date} read, not used",
+                date=str(updated),
+            )
+        if from_copies:
+            return i18n.gettext(
+                "as printed in the source review; phase and participants from secondary "
+                "copies of the registry record; registry record not read"
+            )
+        return i18n.gettext("as printed in the source review; registry record not read")
+
     values_from = [
-        f"registry record of {updated} (checked {checked})"
-        if registry
-        else "source review; phase and participants from secondary copies of the registry record"
-        if from_copies
-        else "source review"
-        for registry, from_copies, updated, checked in zip(
-            from_registry, copied, trials["last_update_registry"], trials["checked"], strict=True
+        shown(*row)
+        for row in zip(
+            from_registry,
+            verified & trials["last_update_registry"].notna(),
+            copied,
+            trials["last_update_registry"],
+            trials["checked"],
+            strict=True,
+        )
+    ]
+    kinds = {"actual": "{n} (actual)", "anticipated": "{n} (anticipated)"}
+    enrollment = [
+        ""
+        if pd.isna(n)
+        else i18n.format(kinds[kind], n=int(n))
+        if registry and isinstance(kind, str) and kind in kinds
+        else str(int(n))
+        for n, kind, registry in zip(
+            trials["enrollment"], trials["enrollment_type"], from_registry, strict=True
         )
     ]
     trials = trials.assign(
@@ -159,7 +196,7 @@ def trials_table(listed_in: str = "source review", project: Project | None = Non
         period=mark(period, ok),
         phase=mark(trials["phase"], ok),
         intervention=mark(trials["intervention"], ok),
-        enrollment=mark(trials["enrollment"].astype("string"), ok),
+        enrollment=mark(pd.Series(enrollment, index=trials.index, dtype="string"), ok),
         values_from=values_from,
     )
     columns = {
@@ -168,11 +205,11 @@ def trials_table(listed_in: str = "source review", project: Project | None = Non
         "title": "Title",
         "intervention": "Intervention",
         "phase": "Phase",
-        "enrollment": "Participants planned",
+        "enrollment": "Participants",
         "status": "Status",
         "period": "Start to end",
         "sepsis_population": "About sepsis (registry record)",
-        "values_from": "Values from",
+        "values_from": "Values shown",
     }
     if listed_in != "source review":
         del columns["printed"]

@@ -1,4 +1,9 @@
-"""Registered-trial surveillance: which trials are overdue or stale at a given date."""
+"""Registered-trial surveillance: which trials are overdue or stale at a given date.
+
+A registry value is never shown as simply current: it is "as of the registry record of DATE",
+the record's last-update-posted date (``last_update_registry``), and the stale flag measures the
+time from that record date to the reference date, not the age of any copy of it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from datetime import date
 import altair as alt
 import pandas as pd
 
+from livingreview.analysis import i18n
 from livingreview.analysis.charts import OKABE_ITO
 from livingreview.analysis.confirmation import confirmed, mark
 from livingreview.data import dates
@@ -20,6 +26,34 @@ def months_between(earlier: date, later: date) -> int:
     """Whole months elapsed: 2020-07-28 to 2026-11-27 is 75, not 76."""
     months = (later.year - earlier.year) * 12 + later.month - earlier.month
     return months - 1 if later.day < earlier.day else months
+
+
+def values_as_of(value_used: str, verified: bool, record_date: object) -> str:
+    """Which version of which record a trial's status and dates are as of, in the reader's words."""
+    read = verified and not pd.isna(record_date) and str(record_date).strip()
+    if value_used == "registry" and read:
+        return i18n.format("as of the registry record of {date}", date=str(record_date))
+    if read:
+        return i18n.format(
+            "as printed in the source review; registry record of {date} read, not used",
+            date=str(record_date),
+        )
+    return i18n.gettext("as printed in the source review; registry record not read")
+
+
+def stale_flag(record_date: date | None, as_of: date, stale_months: int) -> str:
+    """'registry record last updated N months before <as_of>' once N reaches ``stale_months``."""
+    if record_date is None:
+        return i18n.gettext("registry record not read")
+    months = months_between(record_date, as_of)
+    if months < stale_months:
+        return ""
+    template = (
+        "registry record last updated {months} month before {as_of}"
+        if months == 1
+        else "registry record last updated {months} months before {as_of}"
+    )
+    return i18n.format(template, months=months, as_of=as_of.isoformat())
 
 
 def surveillance(
@@ -50,14 +84,11 @@ def surveillance(
         if use_registry and not pd.isna(t["status_registry"]):
             status = t["status_registry"]
         end_date = dates.to_date(end, end_of_period=True)
-        last_update = dates.to_date(t["last_update_registry"])
+        verified = bool(t["registry_verified"])
+        # only a record actually read has a version; a date without one measures nothing
+        last_update = dates.to_date(t["last_update_registry"]) if verified else None
         overdue = bool(end_date and end_date < as_of_date and status not in FINAL_STATUSES)
-        if last_update is None:
-            stale = "no registry update recorded"
-        elif months_between(last_update, as_of_date) >= stale_months:
-            stale = f"no update for {months_between(last_update, as_of_date)} months"
-        else:
-            stale = ""
+        stale = stale_flag(last_update, as_of_date, stale_months)
         rows.append(
             {
                 "registry_id": t["registry_id"],
@@ -69,7 +100,7 @@ def surveillance(
                 "end": end_date.isoformat() if end_date else "",
                 "start_given": "" if pd.isna(start) else str(start),
                 "end_given": "" if pd.isna(end) else str(end),
-                "dates_from": "registry" if use_registry else "source review",
+                "values_as_of": values_as_of(t["value_used"], verified, t["last_update_registry"]),
                 "overdue": overdue,
                 "stale": stale,
                 "confirmed": bool(t["_confirmed"]),
@@ -91,7 +122,7 @@ def surveillance_table(table: pd.DataFrame) -> pd.DataFrame:
             "status": mark(table["status"], ok),
             "start": mark(table["start_given"], ok),
             "end": mark(table["end_given"], ok),
-            "dates_from": table["dates_from"],
+            "values_as_of": table["values_as_of"],
             "overdue": table["overdue"],
             "stale": table["stale"],
         }
@@ -109,7 +140,7 @@ def timeline(table: pd.DataFrame, as_of: str) -> alt.LayerChart:
         alt.Tooltip("status:N", title="Status"),
         alt.Tooltip("start:T", title="Start", format="%Y-%m"),
         alt.Tooltip("end:T", title="Anticipated end", format="%Y-%m"),
-        alt.Tooltip("dates_from:N", title="Dates from"),
+        alt.Tooltip("values_as_of:N", title="Status and dates"),
         alt.Tooltip("flag:N", title="Flag"),
     ]
     bars = base.mark_bar(height=14).encode(

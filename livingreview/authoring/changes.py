@@ -40,6 +40,7 @@ READER_NAMES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "mechanisms": ("mechanism", "mechanisms", ("mechanism", "organ")),
     "errata": ("erratum", "errata", ("location", "corrected")),
     "surveillance_log": ("search", "searches", ("date", "source")),
+    "screening": ("screened record", "screened records", ("title", "year", "decision")),
 }
 REF_KEY = "ref_key"
 LISTED = 5  # rows named in one sentence before "and N more"
@@ -347,3 +348,75 @@ def summarize(tables: list[TableChanges], note: str = "", empty: str = NO_CHANGE
     if note:
         sentences.append(note if note[-1] in ".!?" else note + ".")
     return " ".join(sentences)
+
+
+# --------------------------------------------------------------------------- surveillance summary
+
+SCREENING = "screening"  # the search's intake: a new record is a row added here
+TRIALS = "registered_trials"  # refresh-trials: a registry change is a row changed here
+CHECK_ONLY = {"checked", "record_url"}  # a re-check that found the record unchanged
+
+
+def _registry_changes(trials: TableChanges) -> list[RowChange]:
+    return [row for row in trials.changed if set(row.cells) - CHECK_ONLY]
+
+
+def _table(changes: EvidenceChanges, name: str) -> TableChanges | None:
+    return next((t for t in changes.tables if t.table == name), None)
+
+
+def surveillance_counts(changes: EvidenceChanges) -> tuple[int, int]:
+    """(new records in screening, registered trials added or whose values changed beyond the
+    date they were checked)."""
+    screening, trials = _table(changes, SCREENING), _table(changes, TRIALS)
+    return (
+        len(screening.added) if screening else 0,
+        len(_registry_changes(trials)) + len(trials.added) if trials else 0,
+    )
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def format_summary(changes: EvidenceChanges) -> str:
+    """One line for a pull request's title: '2 new records, 1 registry change'."""
+    records, registry = surveillance_counts(changes)
+    return (
+        f"{_plural(records, 'new record', 'new records')}, "
+        f"{_plural(registry, 'registry change', 'registry changes')}"
+    )
+
+
+def format_markdown(changes: EvidenceChanges) -> str:
+    """The changes as a pull request's body: new records and registry changes in sentences,
+    then any other table that changed, every row named (no 'and N more')."""
+    since = f"release {changes.release}" if changes.release else changes.since
+    lines = [f"Changes to the evidence data since {since} (`{changes.commit[:10]}`).", ""]
+    screening, trials = _table(changes, SCREENING), _table(changes, TRIALS)
+    lines.append("## New records")
+    if screening and screening.added:
+        lines += [f"- {_described(screening, key)}." for key in screening.added]
+    else:
+        lines.append("No new record.")
+    lines += ["", "## Registry changes"]
+    changed = _registry_changes(trials) if trials else []
+    if changed or (trials and trials.added):
+        for row in changed:
+            cells = "; ".join(_cell_change(c, a, b) for c, (a, b) in row.cells.items())
+            record = trials.rows[row.key].get("last_update_registry") or ""
+            version = f" (registry record of {record})" if record else ""
+            lines.append(f"- {'|'.join(row.key)}{version}: {cells}.")
+        lines += [f"- Added {_described(trials, key)}." for key in trials.added]
+    else:
+        lines.append("No registry change.")
+    rechecked = [row for row in (trials.changed if trials else []) if row not in changed]
+    if rechecked:
+        names = ", ".join("|".join(row.key) for row in rechecked)
+        lines.append(f"Checked again, registry record unchanged: {names}.")
+    others = [t for t in changes.changed_tables if t.table not in (SCREENING, TRIALS)]
+    if others:
+        lines += ["", "## Other changes"]
+        for kind, phrase in reader_changes(others):
+            lines.append(f"- {kind} {phrase}.")
+    return "\n".join(lines)

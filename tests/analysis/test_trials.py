@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from conftest import REPO
 
-from livingreview.analysis import trials
+from livingreview.analysis import evidence, trials
 from livingreview.data.project import Project
 
 
@@ -33,7 +33,12 @@ def project(tmp_path) -> Project:
         common | {"registry_id": "NCT00000002", "status_registry": "completed",
                   "start_registry": "2020-02", "end_registry": "2022-03",
                   "last_update_registry": "2025-12-01", "registry_verified": "true",
-                  "value_used": "registry"},
+                  "value_used": "registry", "enrollment": "19",
+                  "enrollment_type": "actual"},
+        common | {"registry_id": "NCT00000003", "status_registry": "recruiting",
+                  "last_update_registry": "2024-03-31", "registry_verified": "true",
+                  "value_used": "source", "enrollment": "40",
+                  "enrollment_type": "anticipated"},
     ]  # fmt: skip
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=header, restval="", lineterminator="\n")
@@ -49,9 +54,37 @@ def test_overdue_and_stale_flags_at_a_date(project):
     )
     first, second = table.loc["NCT00000001"], table.loc["NCT00000002"]
     assert first["end"] == "2021-06-30" and first["overdue"]  # past its end, still recruiting
-    assert first["stale"] == "no update for 59 months"  # 2021-01-15 to 2026-01-10: whole months
-    assert second["dates_from"] == "registry" and second["status"] == "completed"
-    assert not second["overdue"] and second["stale"] == ""
+    # a date the data hold without the record having been read measures no record
+    assert first["stale"] == "registry record not read"
+    assert second["status"] == "completed"
+    assert not second["overdue"] and second["stale"] == ""  # one month < 12
+    third = table.loc["NCT00000003"]  # record read 2024-03-31: 21 whole months to 2026-01-10
+    assert third["stale"] == "registry record last updated 21 months before 2026-01-10"
+    soon = trials.surveillance(as_of="2026-01-10", stale_months=1, project=project)
+    assert soon.set_index("registry_id").loc["NCT00000002", "stale"] == (
+        "registry record last updated 1 month before 2026-01-10"
+    )
+
+
+def test_registry_values_are_shown_as_of_their_record(project):
+    table = trials.surveillance(as_of="2026-01-10", project=project).set_index("registry_id")
+    assert table.loc["NCT00000002", "values_as_of"] == "as of the registry record of 2025-12-01"
+    assert table.loc["NCT00000001", "values_as_of"] == (
+        "as printed in the source review; registry record not read"
+    )
+    assert table.loc["NCT00000003", "values_as_of"] == (
+        "as printed in the source review; registry record of 2024-03-31 read, not used"
+    )
+    shown = evidence.trials_table("source review", project=project).set_index("Registry id")
+    assert shown.loc["NCT00000002", "Values shown"].startswith(
+        "as of the registry record of 2025-12-01 (record read "
+    )
+    assert shown.loc["NCT00000002", "Participants"] == "19 (actual)"
+    # the registry's figure is not the book's while value_used is "source": no type claimed
+    assert shown.loc["NCT00000003", "Participants"] == "40"
+    assert shown.loc["NCT00000001", "Values shown"] == (
+        "as printed in the source review; registry record not read"
+    )
 
 
 def test_surveillance_refuses_a_date_that_is_not_one(project):

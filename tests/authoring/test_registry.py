@@ -13,6 +13,7 @@ import urllib.error
 from pathlib import Path
 
 import pytest
+from conftest import edit_cell, table_rows
 
 from livingreview.authoring.registry.client import (
     USER_AGENT,
@@ -82,6 +83,9 @@ class Opener:
         served = self.overrides.get(nct, f"{nct}.json")
         if isinstance(served, BaseException):
             raise served
+        if isinstance(served, str) and not (FIXTURES / served).is_file():
+            # ids the clinical studies cite (today's data) have no fixture: the registry's 404
+            raise urllib.error.HTTPError(request.full_url, 404, "Not Found", {}, None)
         if isinstance(served, dict):
             return io.BytesIO(json.dumps(served).encode())
         return io.BytesIO((FIXTURES / served).read_bytes())
@@ -200,6 +204,8 @@ def test_refresh_updates_registry_columns_and_keeps_everything_else(project):
         "end_registry": ("2022-09", "2022-06-30"),
         "last_update_registry": ("", "2023-01-10"),
         "enrollment": ("", "22"),
+        "enrollment_type": ("", "actual"),
+        "results_posted": ("not confirmed", "no"),
         "registry_verified": ("false", "true"),
         "record_url": ("", "https://clinicaltrials.gov/study/NCT04445220"),
         "checked": ("2026-11-25", "2026-12-01"),
@@ -217,6 +223,8 @@ def test_refresh_updates_registry_columns_and_keeps_everything_else(project):
         "end_registry",
         "last_update_registry",
         "enrollment",
+        "enrollment_type",
+        "results_posted",
         "registry_verified",
         "record_url",
         "checked",
@@ -374,3 +382,38 @@ def test_format_report_lists_each_change():
     text = format_report(report)
     assert "NCT04445220" in text and "status_registry: '' -> 'completed'" in text
     assert "skipped: ChiCTR has no public API" in text
+
+
+def test_parse_study_reads_results_and_the_record_version():
+    rec = parse_study(load("results_NCT04445220.json"), nct_id="NCT04445220")
+    assert (rec.last_update, rec.results_posted, rec.results_first_posted) == (
+        "2023-06-02",
+        True,
+        "2023-06-02",
+    )
+    assert (rec.enrollment, rec.enrollment_type) == (19, "ACTUAL")
+    none_yet = parse_study(load("NCT04445220.json"))
+    assert (none_yet.results_posted, none_yet.results_first_posted) == (False, None)
+    record = load("NCT04445220.json")
+    del record["hasResults"]
+    assert parse_study(record).results_posted is None  # the registry said nothing
+    record["hasResults"] = "yes"
+    with pytest.raises(RegistryResponseError, match="hasResults"):
+        parse_study(record)
+
+
+def test_ids_cited_by_clinical_studies_are_read_and_reported_never_written(project):
+    path = trials_csv(project)
+    # a clinical study whose notes cite a registration the trials table does not track
+    study = table_rows(project.root, "clinical_studies")[0]
+    edit_cell(project.root, "clinical_studies", study["study_id"], "notes", "See NCT09999991.")
+    untracked = load("NCT04445220.json")
+    untracked["protocolSection"]["identificationModule"]["nctId"] = "NCT09999991"
+    report = plan_refresh(project, fetch=fetcher({"NCT09999991": untracked}))
+    entry = next(t for t in report.trials if t.registry_id == "NCT09999991")
+    assert entry.cited_by == (study["study_id"],) and not entry.changes and not entry.error
+    said = format_report(report)
+    assert "NCT09999991" in said and "not in data/registered_trials.csv" in said
+    assert "registry record of 2023-01-10: status completed, enrollment 22 (actual)" in said
+    apply_refresh(project, report)
+    assert b"NCT09999991" not in path.read_bytes()

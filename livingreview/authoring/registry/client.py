@@ -1,7 +1,9 @@
 """A small ClinicalTrials.gov API v2 client: one study record by NCT id, or a clear error.
 
 Python's urllib is enough for one GET per trial; the errors say whether the registry could not
-be reached (no network: nothing changes) or answered with something unusable.
+be reached (no network: nothing changes) or answered with something unusable. The base URL comes
+from ``authoring.sources`` (``_config.yml`` ``livingreview.sources.ctgov``, or
+``LIVINGREVIEW_CTGOV_URL`` for a mirror or a local test server).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Callable
 from livingreview import __version__
 from livingreview.errors import LivingReviewError
 
-API_URL = "https://clinicaltrials.gov/api/v2/studies/{nct_id}"
+DEFAULT_BASE = "https://clinicaltrials.gov/api/v2"  # the project's is in _config.yml
 USER_AGENT = f"livingreview/{__version__} (registry refresh of a living systematic review)"
 MAX_RESPONSE_BYTES = 20_000_000
 NCT_ID = re.compile(r"^NCT\d{8}$")
@@ -38,15 +40,16 @@ def fetch_study(
     nct_id: str,
     opener: Callable = urllib.request.urlopen,
     timeout: float = 20,
+    base: str = DEFAULT_BASE,
 ) -> dict:
-    """The raw JSON record of one study from the ClinicalTrials.gov API v2.
+    """The raw JSON record of one study from the ClinicalTrials.gov API v2 at ``base``.
 
     Raises RegistryUnavailable when the registry cannot be reached and RegistryResponseError
     for an HTTP error (404 for an unknown id, 429, 5xx...) or a body that is not a JSON object.
     """
     if not NCT_ID.match(nct_id or ""):
         raise ValueError(f"not a ClinicalTrials.gov id: {nct_id!r}")
-    url = API_URL.format(nct_id=nct_id)
+    url = f"{base.rstrip('/')}/studies/{nct_id}"
     request = urllib.request.Request(
         url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"}
     )
@@ -59,11 +62,12 @@ def fetch_study(
         ) from exc
     except urllib.error.URLError as exc:
         raise RegistryUnavailable(
-            f"cannot reach ClinicalTrials.gov: {exc.reason}; nothing was changed"
+            f"cannot reach ClinicalTrials.gov at {base}: {exc.reason}; nothing was changed"
         ) from exc
     except (OSError, http.client.HTTPException) as exc:  # timeouts, resets, TLS, cut-off reads
         raise RegistryUnavailable(
-            f"cannot reach ClinicalTrials.gov: {type(exc).__name__}: {exc}; nothing was changed"
+            f"cannot reach ClinicalTrials.gov at {base}: {type(exc).__name__}: {exc}; "
+            "nothing was changed"
         ) from exc
     if len(body) > MAX_RESPONSE_BYTES:
         raise RegistryResponseError(f"the record of {nct_id} is larger than expected")

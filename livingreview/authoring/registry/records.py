@@ -43,6 +43,8 @@ class RegistryRecord:
     enrollment_type: str | None = None
     phase: str | None = None
     sponsor: str | None = None
+    results_posted: bool | None = None  # hasResults, or a results-first-posted date
+    results_first_posted: str | None = None
 
 
 def _module(parent: dict, name: str, where: str, required: bool = True) -> dict | None:
@@ -116,6 +118,11 @@ def parse_study(record: dict, nct_id: str | None = None) -> RegistryRecord:
     completion, completion_type = _date(status, "completionDateStruct", found)
     primary, _ = _date(status, "primaryCompletionDateStruct", found)
     last_update, _ = _date(status, "lastUpdatePostDateStruct", found)
+    results_first_posted, _ = _date(status, "resultsFirstPostDateStruct", found)
+    has_results = record.get("hasResults")
+    if has_results is not None and not isinstance(has_results, bool):
+        raise RegistryResponseError(f"{found}: hasResults is not true or false: {has_results!r}")
+    results_posted = True if results_first_posted else has_results
     design = _module(protocol, "designModule", "protocolSection.", required=False)
     enrollment = enrollment_type = None
     info = (design or {}).get("enrollmentInfo")
@@ -147,4 +154,6 @@ def parse_study(record: dict, nct_id: str | None = None) -> RegistryRecord:
         enrollment_type=enrollment_type,
         phase=_phase(design),
         sponsor=sponsor.strip() if isinstance(sponsor, str) and sponsor.strip() else None,
+        results_posted=results_posted,
+        results_first_posted=results_first_posted,
     )

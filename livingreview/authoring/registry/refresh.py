@@ -10,11 +10,22 @@ Two steps, so an author always sees the changes before anything is written:
   atomically, so a failure leaves the file untouched.
 
 What the refresh owns (the registry columns): ``status_registry``, ``start_registry``,
-``end_registry``, ``last_update_registry``, ``enrollment``, plus ``registry_verified``, which is
-set to ``true`` once every owned column has been taken from the registry record. Everything else
+``end_registry``, ``last_update_registry``, ``enrollment``, ``enrollment_type`` and
+``results_posted``, plus ``registry_verified``, which is set to ``true`` once status, dates,
+enrollment and the record date have been taken from the registry record. Everything else
 (title, notes, the ``*_source`` columns, sponsor, phase, ``value_used`` ...) belongs to the
 authors and is never changed; differences in sponsor and phase are reported for the author to
 judge.
+
+Every value is as of one version of the registry record: its "last update posted" date
+(``lastUpdatePostDateStruct``), stored in ``last_update_registry`` and printed by the book beside
+the values ("as of the registry record of DATE"). A record older than the one the file already
+holds (a stale mirror or archived copy) is refused for that trial, so a refresh never moves the
+data back in time.
+
+ClinicalTrials.gov ids cited in ``data/clinical_studies.csv`` but not tracked in the trials table
+are read too and reported (record date, status, enrollment, results), never written: an author
+decides whether to track them.
 
 Mapping choices:
 
@@ -30,6 +41,9 @@ Mapping choices:
   it is and the report says so.
 * When the registry has no value for an owned column, the file's value is kept (never blanked)
   and ``registry_verified`` is not set for that trial.
+* ``enrollmentInfo.type`` ``ACTUAL`` is stored as ``actual``, ``ESTIMATED`` as ``anticipated``.
+  ``results_posted`` is ``yes`` when the record has results (``hasResults`` or a
+  ``resultsFirstPostDateStruct``), ``no`` when ``hasResults`` is false.
 
 ChiCTR has no public API: its rows are skipped with a note.
 """
@@ -42,6 +56,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from livingreview.authoring import sources
 from livingreview.authoring.registry.client import (
     NCT_ID,
     RegistryResponseError,
@@ -49,7 +64,7 @@ from livingreview.authoring.registry.client import (
     fetch_study,
 )
 from livingreview.authoring.registry.records import RegistryRecord, parse_study
-from livingreview.data import csvio
+from livingreview.data import csvio, dates
 from livingreview.data.files import write_atomic
 from livingreview.data.package import Resource, resources
 from livingreview.data.project import Project
@@ -57,11 +72,16 @@ from livingreview.data.validate import Problem, validate_project
 from livingreview.errors import LivingReviewError
 
 RESOURCE = "registered_trials"
+CITING = "clinical_studies"  # its NCT ids are read and reported, never written
+NCT_IN_TEXT = re.compile(r"\bNCT\d{8}\b")
 CTGOV = "ClinicalTrials.gov"
 STORABLE_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 SKIPPED_REGISTRIES = {"ChiCTR": "ChiCTR has no public API; check the record by hand"}
 # The registry columns the refresh owns; every other column belongs to the authors.
 OWNED = ("status_registry", "start_registry", "end_registry", "last_update_registry", "enrollment")
+# Also taken from the record when it gives them, but not needed to call the row verified.
+ALSO_OWNED = ("enrollment_type", "results_posted")
+ENROLLMENT_TYPES = {"ACTUAL": "actual", "ESTIMATED": "anticipated"}
 VERIFIED = "registry_verified"
 # Written with every check: where the record was read and when.
 PROVENANCE = ("record_url", "checked")
@@ -97,6 +117,8 @@ class TrialRefresh:
     error: str | None = None  # the record could not be used; nothing changes for this trial
     skipped: str | None = None  # not refreshable (registry without an API)
     record: RegistryRecord | None = None
+    cited_by: tuple[str, ...] = ()  # not tracked: the clinical studies whose rows cite the id
+    held_record: str = ""  # the record date the file held before this refresh
 
 
 @dataclass(frozen=True)
@@ -116,6 +138,10 @@ class RefreshReport:
     def skipped(self) -> list[TrialRefresh]:
         return [t for t in self.trials if t.skipped]
 
+    @property
+    def writable(self) -> list[TrialRefresh]:
+        return [t for t in self.trials if t.changes and not t.error]
+
 
 def _resource(project: Project) -> Resource:
     return resources(project)[RESOURCE]
@@ -132,6 +158,14 @@ def _compare(
         "enrollment": (None if rec.enrollment is None else str(rec.enrollment), "enrollment"),
     }
     changes, notes, complete = [], [], True
+    held = dates.to_date(cells["last_update_registry"])
+    served = dates.to_date(rec.last_update) if rec.last_update else None
+    if held and served and served < held:
+        raise RegistryResponseError(
+            f"the record served was last updated {rec.last_update}, before the record of "
+            f"{cells['last_update_registry']} the data hold (an old mirror or copy?); "
+            "nothing taken"
+        )
     if rec.overall_status_raw != rec.overall_status.upper().replace(" ", "_"):
         notes.append(f"registry status {rec.overall_status_raw} recorded as {rec.overall_status!r}")
     for column, (new, label) in proposed.items():
@@ -150,6 +184,18 @@ def _compare(
             continue
         if new != old:
             changes.append(Change(column, old, new))
+    posted = {True: "yes", False: "no", None: None}[rec.results_posted]
+    also = {
+        "enrollment_type": ENROLLMENT_TYPES.get(rec.enrollment_type or ""),
+        "results_posted": posted,
+    }
+    for column, new in also.items():
+        if new is None:
+            notes.append(f"registry gives no {column.replace('_', ' ')}; kept as {cells[column]!r}")
+        elif new != cells[column]:
+            changes.append(Change(column, cells[column], new))
+    if rec.results_first_posted:
+        notes.append(f"results first posted {rec.results_first_posted}")
     if complete and cells[VERIFIED].strip().lower() != "true":
         changes.append(Change(VERIFIED, cells[VERIFIED], "true"))
     if complete:
@@ -164,7 +210,27 @@ def _compare(
             notes.append(
                 f"{column}: file {cells[column]!r}, registry {value!r} (author column, not changed)"
             )
+    if changes and cells["value_used"] != "registry":
+        notes.append(
+            "value_used is 'source': the book shows the source's values until an author sets "
+            "it to 'registry'"
+        )
     return changes, notes
+
+
+def _cited_ids(project: Project, tracked: set[str]) -> dict[str, list[str]]:
+    """NCT ids that clinical studies cite (any cell) but the trials table does not track."""
+    resource = resources(project).get(CITING)
+    if resource is None or not (project.data_dir / resource.path).is_file():
+        return {}
+    table = _read(project.data_dir / resource.path)
+    key = table.header.index(resource.primary_key[0]) if resource.primary_key else 0
+    cited: dict[str, list[str]] = {}
+    for row in table.rows:
+        for nct in NCT_IN_TEXT.findall(" ".join(row)):
+            if nct not in tracked and row[key] not in cited.setdefault(nct, []):
+                cited[nct].append(row[key])
+    return cited
 
 
 def _validate_text(project: Project, resource: Resource, text: str) -> list[Problem]:
@@ -193,9 +259,12 @@ def _read(path: Path) -> csvio.Records:
 
 
 def plan_refresh(
-    project: Project, fetch: Callable[[str], dict] = fetch_study, today: str | None = None
+    project: Project, fetch: Callable[[str], dict] | None = None, today: str | None = None
 ) -> RefreshReport:
     """Compare every ClinicalTrials.gov row with its registry record. Writes nothing.
+
+    ``fetch`` defaults to the API v2 at the project's ClinicalTrials.gov base URL. Ids that
+    clinical studies cite but the table does not track are read and reported, never changed.
 
     A trial whose record cannot be fetched or parsed gets an ``error`` and no changes. If the
     very first fetch finds the registry unreachable, RegistryUnavailable is raised (no network:
@@ -208,6 +277,9 @@ def plan_refresh(
     expected = [f.name for f in resource.fields]
     if table.header != expected:
         raise RefreshError(f"data/{resource.path}: header does not match the schema; validate")
+    if fetch is None:
+        base = sources.base_url(project, "ctgov")
+        fetch = lambda nct_id: fetch_study(nct_id, base=base)  # noqa: E731
     trials: list[TrialRefresh] = []
     fetched = 0
     for row_number, row in enumerate(table.rows, start=2):
@@ -227,19 +299,38 @@ def plan_refresh(
         if not NCT_ID.match(rid):
             trials.append(TrialRefresh(rid, row_number, error="not a ClinicalTrials.gov id"))
             continue
+        held = cells["last_update_registry"]
         try:
             fetched += 1
             rec = parse_study(fetch(rid), nct_id=rid)
+            changes, notes = _compare(cells, rec, today or date.today().isoformat())
         except RegistryUnavailable as exc:
             if fetched == 1:
                 raise
-            trials.append(TrialRefresh(rid, row_number, error=str(exc)))
+            trials.append(TrialRefresh(rid, row_number, error=str(exc), held_record=held))
             continue
         except RegistryResponseError as exc:
-            trials.append(TrialRefresh(rid, row_number, error=str(exc)))
+            trials.append(TrialRefresh(rid, row_number, error=str(exc), held_record=held))
             continue
-        changes, notes = _compare(cells, rec, today or date.today().isoformat())
-        trials.append(TrialRefresh(rid, row_number, tuple(changes), tuple(notes), record=rec))
+        trials.append(
+            TrialRefresh(
+                rid, row_number, tuple(changes), tuple(notes), record=rec, held_record=held
+            )
+        )
+    tracked = {t.registry_id for t in trials}
+    for nct, studies in _cited_ids(project, tracked).items():
+        try:
+            fetched += 1
+            rec = parse_study(fetch(nct), nct_id=nct)
+        except RegistryUnavailable as exc:
+            if fetched == 1:
+                raise
+            trials.append(TrialRefresh(nct, 0, error=str(exc), cited_by=tuple(studies)))
+            continue
+        except RegistryResponseError as exc:
+            trials.append(TrialRefresh(nct, 0, error=str(exc), cited_by=tuple(studies)))
+            continue
+        trials.append(TrialRefresh(nct, 0, record=rec, cited_by=tuple(studies)))
     # a trial whose new values would break validation keeps its old values
     before = {
         (p.row, p.column, p.rule, p.value) for p in _validate_text(project, resource, table.text)
@@ -259,6 +350,7 @@ def plan_refresh(
                 notes=trial.notes,
                 error=f"registry values would not validate, nothing taken: {why}",
                 record=trial.record,
+                held_record=trial.held_record,
             )
         checked.append(trial)
     return RefreshReport(path=path, trials=tuple(checked))
@@ -285,7 +377,7 @@ def apply_refresh(project: Project, report: RefreshReport) -> list[str]:
     expected = [f.name for f in resource.fields]
     if table.header != expected:
         raise RefreshError(f"data/{resource.path}: header does not match the schema; validate")
-    owned = {*OWNED, VERIFIED, *PROVENANCE}
+    owned = {*OWNED, *ALSO_OWNED, VERIFIED, *PROVENANCE}
     for trial in changed:
         position = trial.row - 2
         if not 0 <= position < len(table.rows):
@@ -319,8 +411,36 @@ def apply_refresh(project: Project, report: RefreshReport) -> list[str]:
 # --------------------------------------------------------------------------- reporting
 
 
+def _record_line(trial: TrialRefresh) -> str:
+    """Which version of the registry record was read, and which the file held."""
+    rec = trial.record
+    served = rec.last_update if rec and rec.last_update else None
+    read = f"registry record of {served}" if served else "registry record (no last-update date)"
+    if not trial.held_record:
+        return f"{read}; the data held no registry record"
+    if served == trial.held_record:
+        return f"{read}, the version the data hold"
+    return f"{read}; the data held the record of {trial.held_record}"
+
+
+def _cited_line(trial: TrialRefresh) -> str:
+    where = f"cited in data/{CITING}.csv ({', '.join(trial.cited_by)}), not in data/{RESOURCE}.csv"
+    if trial.error:
+        return f"{where}; ERROR: {trial.error}"
+    rec = trial.record
+    parts = [f"status {rec.overall_status}"]
+    if rec.enrollment is not None:
+        kind = ENROLLMENT_TYPES.get(rec.enrollment_type or "")
+        parts.append(f"enrollment {rec.enrollment}" + (f" ({kind})" if kind else ""))
+    if rec.results_posted is not None:
+        parts.append(f"results posted: {'yes' if rec.results_posted else 'no'}")
+    date = rec.last_update or "an undated version"
+    return f"{where}; registry record of {date}: {', '.join(parts)}; nothing written"
+
+
 def format_report(report: RefreshReport) -> str:
-    """The plan as an author reads it: one line per changed cell, then notes and errors."""
+    """The plan as an author reads it, a data diff: for each trial the version of the registry
+    record read, one line per changed cell (``column: old -> new``), then notes and errors."""
     lines = []
     width = max((len(t.registry_id) for t in report.trials), default=11) + 2
     for trial in report.trials:
@@ -328,29 +448,33 @@ def format_report(report: RefreshReport) -> str:
         if trial.skipped:
             lines.append(f"{rid}skipped: {trial.skipped}")
             continue
+        if trial.cited_by:
+            lines.append(f"{rid}{_cited_line(trial)}")
+            continue
         if trial.error:
-            lines.append(f"{rid}ERROR: {trial.error}; nothing changes for this trial")
-        elif not trial.changes:
-            lines.append(f"{rid}up to date")
+            kept = f"the data keep the record of {trial.held_record}" if trial.held_record else ""
+            kept = kept or "the data keep the values they have"
+            lines.append(f"{rid}ERROR: {trial.error}; nothing changes for this trial ({kept})")
+        else:
+            status = "up to date" if not trial.changes else "changes proposed"
+            lines.append(f"{rid}{_record_line(trial)}: {status}")
         rec = trial.record
         types = {}
         if rec:
-            types = {
-                "start_registry": rec.start_type,
-                "end_registry": rec.completion_type,
-                "enrollment": rec.enrollment_type,
-            }
+            types = {"start_registry": rec.start_type, "end_registry": rec.completion_type}
         for change in trial.changes if not trial.error else ():
             kind = types.get(change.column)
             suffix = f"  ({kind.lower()})" if kind else ""
             lines.append(f"{rid}{change.column}: {change.old!r} -> {change.new!r}{suffix}")
         for note in trial.notes:
             lines.append(f"{' ' * width}note: {note}")
-    n_cells = sum(len(t.changes) for t in report.changed if not t.error)
+    n_cells = sum(len(t.changes) for t in report.writable)
+    cited = [t for t in report.trials if t.cited_by]
     lines.append(
-        f"{len([t for t in report.changed if not t.error])} trial(s) with {n_cells} change(s), "
-        f"{len(report.errors)} error(s), {len(report.skipped)} skipped. "
-        "Author columns (notes, *_source, sponsor, phase, value_used) are never changed: "
+        f"{len(report.writable)} trial(s) with {n_cells} change(s), "
+        f"{len(report.errors)} error(s), {len(report.skipped)} skipped"
+        + (f", {len(cited)} cited but not tracked" if cited else "")
+        + ". Author columns (notes, *_source, sponsor, phase, value_used) are never changed: "
         "review the notes of changed trials."
     )
     return "\n".join(lines)
@@ -360,13 +484,13 @@ def refresh(project: Project, apply: bool = False, report: Callable[[str], None]
     """Plan, show and (with ``apply``) write the refresh; RefreshError if a trial failed."""
     planned = plan_refresh(project)
     report(format_report(planned))
-    if apply and planned.changed:
+    if apply and planned.writable:
         try:
             written = apply_refresh(project, planned)
         except RefreshError as exc:
             raise RefreshError(f"nothing written: {exc}", exc.problems) from None
         report(f"updated {len(written)} trial(s) in data/registered_trials.csv")
-    elif planned.changed:
-        report("dry run: pass --apply to write these changes")
+    elif planned.writable:
+        report("dry run: nothing written; pass --apply to write these changes")
     if planned.errors:
         raise RefreshError(f"{len(planned.errors)} trial(s) could not be refreshed")
