@@ -316,6 +316,10 @@ def studies_for_map(project: Project | None = None) -> pd.DataFrame:
             }
         ),
     ]
+    from livingreview.analysis import i18n
+
+    for word in ("animal", "clinical", "human"):  # values written here, translated as data
+        i18n.active().note(word)
     return pd.concat(frames, ignore_index=True).astype("string").fillna("not reported")
 
 
