@@ -398,4 +398,5 @@ def map_table(cells: pd.DataFrame, project: Project | None = None) -> pd.DataFra
         )
         for value in cells["studies"]
     ]
-    return cells.assign(studies=pd.Series(links, index=cells.index, dtype=object))
+    shown = cells.assign(studies=pd.Series(links, index=cells.index, dtype=object))
+    return shown.rename(columns={"n": "Number of studies", "studies": "Studies"})
