@@ -301,3 +301,29 @@ def test_a_plain_date_needs_no_quotes_and_odd_text_is_kept_as_typed():
     assert runner.parse_parameter("version_label=a: [b") == ("version_label", "a: [b")
     with pytest.raises(runner.ParameterInvalid, match="expected key=value"):
         runner.parse_parameter("as_of")
+
+
+def test_injected_parameters_fold_unless_they_only_set_the_edition(tmp_path):
+    def injected(source: str) -> dict:
+        return {
+            "cell_type": "code",
+            "id": "x1",
+            "metadata": {"tags": ["injected-parameters"]},
+            "source": source,
+            "outputs": [],
+            "execution_count": 1,
+        }
+
+    path = tmp_path / "run.ipynb"
+    cells = [
+        injected('# Parameters\nlanguage = "zh_CN"\n'),
+        injected('language = "en"\nas_of = "2026-01-01"\n'),
+    ]
+    path.write_text(
+        json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    )
+    runner.normalise_notebook(path)
+    edition, reader = json.loads(path.read_text())["cells"]
+    assert "remove-cell" in edition["metadata"]["tags"]  # how the book is built, not shown
+    assert "hide-input" in reader["metadata"]["tags"]  # a reader's choice: shown, folded
+    assert "remove-cell" not in reader["metadata"]["tags"]
