@@ -23,21 +23,25 @@ class CodeAfterResults(SphinxPostTransform):
     formats = ("html",)
 
     def run(self, **kwargs) -> None:
-        from myst_nb.sphinx_ import HideCodeCellNode
-
         for cell in list(self.document.findall(nodes.container)):
-            if cell.get("nb_element") != "cell_code" or not cell.children:
-                continue
-            fold = cell.children[0]
-            if not isinstance(fold, HideCodeCellNode) or "above-input" not in fold["classes"]:
-                continue
-            fold["prompt_show"] = _("Show code")
-            fold["prompt_hide"] = _("Hide code")
-            if len(cell.children) > 1:  # an output to show first
-                cell.remove(fold)
-                cell.append(fold)
-                fold["classes"] = [c for c in fold["classes"] if c != "above-input"]
-                fold["classes"].append("below-output")
+            fold_below_output(cell)
+
+
+def fold_below_output(cell: nodes.Element) -> None:
+    """Move a code cell's folded source (myst-nb's ``hide-input``) after its output."""
+    from myst_nb.sphinx_ import HideCodeCellNode
+
+    if cell.get("nb_element") != "cell_code" or not cell.children:
+        return
+    fold = cell.children[0]
+    if not isinstance(fold, HideCodeCellNode) or "above-input" not in fold["classes"]:
+        return
+    fold["prompt_show"] = _("Show code")
+    fold["prompt_hide"] = _("Hide code")
+    if len(cell.children) > 1:  # an output to show first
+        cell.remove(fold)
+        cell.append(fold)
+        fold["classes"] = [c for c in fold["classes"] if c != "above-input"] + ["below-output"]
 
 
 def register(app) -> None:
