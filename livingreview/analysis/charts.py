@@ -25,6 +25,8 @@ def forest_plot(
         data[column] = data[column].astype(float)
     order = list(data[label])
     x_scale = alt.Scale(type="log", domain=[0.03, 2], nice=False)
+    # every layer names the shared axis, so Vega never falls back to a field name
+    x_title = "Odds or hazard ratio (log scale; < 1 favours MSCs)"
     y = alt.Y(f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=360))
     tooltip = [
         alt.Tooltip(f"{label}:N", title="Estimate"),
@@ -39,23 +41,22 @@ def forest_plot(
     base = alt.Chart(data)
     colour_enc = alt.Color(f"{colour}:N", title="Meta-analysis", scale=alt.Scale(range=OKABE_ITO))
     bars = base.mark_rule(strokeWidth=2).encode(
-        x=alt.X(
-            "ci_low:Q",
-            scale=x_scale,
-            title="Odds or hazard ratio (log scale; < 1 favours MSCs)",
-        ),
+        x=alt.X("ci_low:Q", scale=x_scale, title=x_title),
         x2="ci_high:Q",
         y=y,
         color=colour_enc,
         tooltip=tooltip,
     )
     points = base.mark_point(filled=True, size=80, shape="square").encode(
-        x=alt.X("estimate:Q", scale=x_scale), y=y, color=colour_enc, tooltip=tooltip
+        x=alt.X("estimate:Q", scale=x_scale, title=x_title),
+        y=y,
+        color=colour_enc,
+        tooltip=tooltip,
     )
     no_effect = (
         alt.Chart(pd.DataFrame({"x": [1.0]}))
         .mark_rule(strokeDash=[4, 4], color="#555555")
-        .encode(x="x:Q")
+        .encode(x=alt.X("x:Q", scale=x_scale, title=x_title))
     )
     return (
         alt.layer(no_effect, bars, points)
@@ -127,7 +128,9 @@ def meta_forest_plot(studies: pd.DataFrame, result, measure: str) -> alt.LayerCh
     ratio = measure in ("OR", "RR")
     used = studies[studies["included"]]
     method = result.method + (" + Hartung-Knapp" if result.hartung_knapp else "")
-    pooled_label = f"Pooled estimate ({method})"
+    pooled_label = i18n.format("Pooled estimate ({method})", method=method)
+    for kind in ("Study", "Pooled estimate"):  # legend entries, translated with the data
+        i18n.active().note(kind)
     rows = pd.DataFrame(
         {
             "label": used["study"].astype(str),
@@ -197,6 +200,7 @@ def meta_forest_plot(studies: pd.DataFrame, result, measure: str) -> alt.LayerCh
     ]
     base = alt.Chart(data)
     x = alt.X("ci_low:Q", scale=scale, title=axis_title)
+    point_x = alt.X("estimate:Q", scale=scale, title=axis_title)
     bars = base.mark_rule(strokeWidth=2).encode(
         x=x, x2="ci_high:Q", y=y, color=colour, tooltip=tooltip
     )
@@ -204,7 +208,7 @@ def meta_forest_plot(studies: pd.DataFrame, result, measure: str) -> alt.LayerCh
         base.transform_filter("datum.kind == 'Study'")
         .mark_point(filled=True, shape="square", opacity=1)
         .encode(
-            x=alt.X("estimate:Q", scale=scale),
+            x=point_x,
             y=y,
             size=alt.Size(
                 "weight:Q",
@@ -221,12 +225,12 @@ def meta_forest_plot(studies: pd.DataFrame, result, measure: str) -> alt.LayerCh
     diamond = (
         base.transform_filter("datum.kind == 'Pooled estimate'")
         .mark_point(filled=True, shape="diamond", size=400, opacity=1)
-        .encode(x=alt.X("estimate:Q", scale=scale), y=y, color=colour, tooltip=tooltip)
+        .encode(x=point_x, y=y, color=colour, tooltip=tooltip)
     )
     layers = [
         alt.Chart(pd.DataFrame({"x": [no_effect]}))
         .mark_rule(strokeDash=[4, 4], color="#555555")
-        .encode(x=alt.X("x:Q", scale=scale)),
+        .encode(x=alt.X("x:Q", scale=scale, title=axis_title)),
         bars,
         squares,
         diamond,
@@ -246,7 +250,7 @@ def meta_forest_plot(studies: pd.DataFrame, result, measure: str) -> alt.LayerCh
             )
             .mark_rule(strokeWidth=1, strokeDash=[2, 2], color=OKABE_ITO[5])
             .encode(
-                x=alt.X("pi_low:Q", scale=scale),
+                x=alt.X("pi_low:Q", scale=scale, title=axis_title),
                 x2="pi_high:Q",
                 y=y,
                 tooltip=[
@@ -316,7 +320,10 @@ def absolute_effects_chart(effects: pd.DataFrame, baseline_risk: float) -> alt.L
         name="baseline_risk",
         value=float(baseline_risk),
         bind=alt.binding_range(
-            min=0.01, max=0.99, step=0.01, name="Control-group risk of death (0 to 1): "
+            min=0.01,
+            max=0.99,
+            step=0.01,
+            name=i18n.gettext("Control-group risk of death (0 to 1): "),
         ),
     )
     order = list(data["label"])
@@ -331,8 +338,7 @@ def absolute_effects_chart(effects: pd.DataFrame, baseline_risk: float) -> alt.L
             control="1000 * baseline_risk",
         )
         .transform_calculate(
-            text="format(datum.point, '.0f') + ' (' + format(datum.low, '.0f') + ' to ' "
-            "+ format(datum.high, '.0f') + ')'",
+            text=_interval_expr(i18n.gettext("{point:.0f} ({low:.0f} to {high:.0f})")),
             difference="datum.point - datum.control",
         )
     )
@@ -342,23 +348,22 @@ def absolute_effects_chart(effects: pd.DataFrame, baseline_risk: float) -> alt.L
         alt.Tooltip("text:N", title="Risk with MSCs per 1,000 (95% CI)"),
         alt.Tooltip("difference:Q", title="Difference per 1,000", format="+.0f"),
     ]
-    x = alt.X(
-        "low:Q", scale=x_scale, title="Deaths per 1,000 with MSCs (dashed line: control group)"
-    )
+    x_title = "Deaths per 1,000 with MSCs (dashed line: control group)"
+    x = alt.X("low:Q", scale=x_scale, title=x_title)
     bars = base.mark_rule(strokeWidth=2, color=OKABE_ITO[0]).encode(
         x=x, x2="high:Q", y=y, tooltip=tooltip
     )
     points = base.mark_point(filled=True, size=70, shape="square", color=OKABE_ITO[0]).encode(
-        x=alt.X("point:Q", scale=x_scale), y=y, tooltip=tooltip
+        x=alt.X("point:Q", scale=x_scale, title=x_title), y=y, tooltip=tooltip
     )
     control = (
         alt.Chart(pd.DataFrame({"c": [0]}))
         .transform_calculate(control="1000 * baseline_risk")
         .mark_rule(strokeDash=[4, 4], color="#555555")
-        .encode(x=alt.X("control:Q", scale=x_scale))
+        .encode(x=alt.X("control:Q", scale=x_scale, title=x_title))
     )
     numbers = base.mark_text(align="left", dx=8, fontSize=11).encode(
-        x=alt.datum(1000, scale=x_scale), y=y, text="text:N"
+        x=alt.datum(1000, scale=x_scale, title=x_title), y=y, text="text:N"
     )
     return (
         alt.layer(control, bars, points, numbers)
@@ -376,6 +381,17 @@ def absolute_effects_chart(effects: pd.DataFrame, baseline_risk: float) -> alt.L
             ),
         )
         .configure_axis(labelFontSize=11, titleFontSize=12)
+    )
+
+
+def _interval_expr(template: str) -> str:
+    """A Vega expression writing 'point (low to high)' as the edition's ``template`` does
+    (the template of pooled.absolute_effects' table, so chart and table read alike)."""
+    parts = re.split(r"\{(point|low|high):\.0f\}", template)
+    return " + ".join(
+        f"format(datum.{part}, '.0f')" if i % 2 else json.dumps(part, ensure_ascii=False)
+        for i, part in enumerate(parts)
+        if part or i % 2
     )
 
 

@@ -170,8 +170,20 @@ class TableHTML:
         return shown.to_string(index=False)
 
 
+def header(name: str) -> str:
+    """A column header for readers: a data field's name becomes words ('registry_id' ->
+    'Registry id'), so no table shows a raw field name; any other header stays as written."""
+    import re
+
+    # two letters or fewer are notation (yi, vi, n), which the analysis text uses as written
+    if len(name) <= 2 or not re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", name):
+        return name
+    words = name.replace("_", " ")
+    return words[0].upper() + words[1:]
+
+
 def _translated(frame: pd.DataFrame, tr) -> tuple[pd.DataFrame, bool]:
-    """Headers through the translator; cells translated when the catalog holds them.
+    """Headers as words, through the translator; cells translated when the catalog holds them.
 
     Returns the frame and whether, in a translated edition, some text cell stayed English.
     """
@@ -188,7 +200,7 @@ def _translated(frame: pd.DataFrame, tr) -> tuple[pd.DataFrame, bool]:
             return out
         return value
 
-    columns = {tr(str(name)) if isinstance(name, str) else name: name for name in frame.columns}
+    columns = {tr(header(name)) if isinstance(name, str) else name: name for name in frame.columns}
     if not tr.translates:
         return frame.rename(columns={v: k for k, v in columns.items()}), False
     out = frame.map(cell).rename(columns={v: k for k, v in columns.items()})

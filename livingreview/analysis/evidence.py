@@ -353,6 +353,10 @@ def studies_for_map(project: Project | None = None) -> pd.DataFrame:
             }
         ),
     ]
+    from livingreview.analysis import i18n
+
+    for word in ("animal", "clinical", "human"):  # values written here, translated as data
+        i18n.active().note(word)
     return pd.concat(frames, ignore_index=True).astype("string").fillna("not reported")
 
 
@@ -431,4 +435,5 @@ def map_table(cells: pd.DataFrame, project: Project | None = None) -> pd.DataFra
         )
         for value in cells["studies"]
     ]
-    return cells.assign(studies=pd.Series(links, index=cells.index, dtype=object))
+    shown = cells.assign(studies=pd.Series(links, index=cells.index, dtype=object))
+    return shown.rename(columns={"n": "Number of studies", "studies": "Studies"})

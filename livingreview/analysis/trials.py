@@ -143,8 +143,9 @@ def timeline(table: pd.DataFrame, as_of: str) -> alt.LayerChart:
         alt.Tooltip("values_as_of:N", title="Status and dates"),
         alt.Tooltip("flag:N", title="Flag"),
     ]
+    x_title = "Calendar date (start to anticipated end)"
     bars = base.mark_bar(height=14).encode(
-        x=alt.X("start:T", title="Calendar date (start to anticipated end)"),
+        x=alt.X("start:T", title=x_title),
         x2="end:T",
         y=alt.Y("registry_id:N", title="Registered trial", sort=list(data["registry_id"])),
         color=alt.Color(
@@ -155,9 +156,14 @@ def timeline(table: pd.DataFrame, as_of: str) -> alt.LayerChart:
         tooltip=tooltip,
     )
     now = (
-        alt.Chart(pd.DataFrame({"as_of": [as_of], "label": [f"as of {as_of}"]}))
+        alt.Chart(
+            pd.DataFrame({"as_of": [as_of], "label": [i18n.format("as of {date}", date=as_of)]})
+        )
         .mark_rule(strokeDash=[4, 4], color="#000000")
-        .encode(x="as_of:T", tooltip=alt.Tooltip("label:N", title="Reference date"))
+        .encode(
+            x=alt.X("as_of:T", title=x_title),
+            tooltip=alt.Tooltip("label:N", title="Reference date"),
+        )
     )
     return alt.layer(bars, now).properties(
         title="Registered trials of stem cell therapy for sepsis-associated AKI",

@@ -30,6 +30,8 @@ pre { background: #f5f5f5; padding: .5rem; overflow-x: auto; white-space: pre-wr
 .output { border-left: 3px solid #ccc; padding-left: .75rem; margin: .5rem 0 1.5rem;
   overflow-x: auto; }
 .output svg, .output img { max-width: 100%; height: auto; }
+details { margin: 0 0 1rem; } summary { cursor: pointer; color: #0b4fa8; }
+@media print { details { display: none; } }
 table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: .2rem .4rem; }
 .visually-hidden { position: absolute; left: -9999px; }
 """
@@ -72,11 +74,15 @@ def notebook_html(notebook: Path, title: str) -> str:
             parts.append(markdown.render(cell.source))
         elif cell.cell_type == "code":
             tags = cell.metadata.get("tags", [])
-            if "injected-parameters" in tags:
+            code = f"<pre><code>{html.escape(cell.source)}</code></pre>"
+            if "injected-parameters" in tags:  # what the reader chose: shown as given
                 parts.append("<p><strong>The parameters of this run:</strong></p>")
-            parts.append(f"<pre><code>{html.escape(cell.source)}</code></pre>")
+                parts.append(code)
+                continue
             shown = [_output_html(o, markdown) for o in cell.get("outputs", [])]
             parts.extend(f'<div class="output">{s}</div>' for s in shown if s)
+            # results first, as on the book's pages: the code folds below what it produced
+            parts.append(f"<details><summary>Show code</summary>{code}</details>")
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'

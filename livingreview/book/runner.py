@@ -180,6 +180,9 @@ def normalise_notebook(path: Path) -> None:
             assigned = [ln for ln in source.splitlines() if ln.strip() and not ln.startswith("#")]
             if assigned and all(ln.startswith("language = ") for ln in assigned):
                 cell_meta["tags"] = [*tags, "remove-cell"]
+            elif "hide-input" not in tags:
+                # a reader's own parameters: folded like the rest of the code, results first
+                cell_meta["tags"] = [*tags, "hide-input"]
         for key in _VOLATILE_CELL:
             cell_meta.pop(key, None)
         pm = cell_meta.get("papermill", {})

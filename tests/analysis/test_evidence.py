@@ -58,7 +58,7 @@ def test_evidence_map_table_links_each_study_to_its_reference():
     unconfirmed = {s for s, v in verification.items() if v != "confirmed"}
     for study, label in zip(studies["study"], studies["label"], strict=True):
         assert label.endswith("[unconfirmed]") == (study in unconfirmed), study
-    for value, cell in zip(cells["studies"], table["studies"], strict=True):
+    for value, cell in zip(cells["studies"], table["Studies"], strict=True):
         assert [label for label, _ in cell.items] == [
             labels[reference[s]] + (" [unconfirmed]" if s in unconfirmed else "")
             for s in split_list(value)

@@ -33,6 +33,9 @@ def test_committed_notebooks_carry_no_outputs_and_share_one_skeleton(book_source
         code = [c for c in nb["cells"] if c["cell_type"] == "code"]
         assert all(not c["outputs"] and c["execution_count"] is None for c in code), path.name
         assert any("parameters" in c["metadata"].get("tags", []) for c in code), path.name
+        # results first: every code cell a reader could see is folded behind "Show code"
+        shown = [c for c in code if "remove-cell" not in c["metadata"].get("tags", [])]
+        assert all("hide-input" in c["metadata"].get("tags", []) for c in shown), path.name
         markdown = "\n".join(
             "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"
         )

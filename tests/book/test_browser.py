@@ -95,6 +95,49 @@ AXE_SERIOUS = """async () => (await axe.run(document, {resultTypes: ['violations
     .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"""
 
 
+# The first result (table or chart) of an analysis page, and the code a reader sees before it.
+RESULTS_FIRST = """() => {
+    const main = document.querySelector('main') || document.body;
+    const result = main.querySelector('.cell_output table, .cell_output .vega-chart');
+    const code = [...main.querySelectorAll('div.cell_input')].filter(e => e.checkVisibility());
+    const before = result ? code.filter(
+        c => c.compareDocumentPosition(result) & Node.DOCUMENT_POSITION_FOLLOWING) : code;
+    return {result: result !== null, code_before: before.length};
+}"""
+
+
+def fold_problems(page) -> list[str]:
+    """What is wrong with an analysis page's code folds at 1280 px, on screen and in print."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    problems = []
+    shown = page.evaluate(RESULTS_FIRST)
+    if not shown["result"]:
+        problems.append("no table or chart")
+    if shown["code_before"]:
+        problems.append(f"{shown['code_before']} code cells visible before the first result")
+    folds = page.locator("div.cell details.hide")
+    if folds.count() == 0:
+        return [*problems, "no folded code"]
+    fold = folds.first
+    code = fold.locator("div.cell_input")
+    if code.is_visible():
+        problems.append("folded code visible before the toggle is clicked")
+    fold.locator("summary").click()
+    try:
+        code.wait_for(state="visible", timeout=5_000)
+    except PlaywrightTimeout:
+        problems.append("code stays hidden after one click on its toggle")
+    fold.locator("summary").click()  # closed again for the checks that follow
+    page.emulate_media(media="print")
+    if fold.is_visible():
+        problems.append("the code fold prints")
+    if not page.locator(".cell_output table, .cell_output .vega-chart").first.is_visible():
+        problems.append("the results do not print")
+    page.emulate_media(media="screen")
+    return problems
+
+
 def is_redirect_stub(text: str) -> bool:
     """A moved page's stub: checking it races its meta refresh (its target is checked)."""
     return 'http-equiv="refresh"' in text.lower()
@@ -104,7 +147,8 @@ def is_redirect_stub(text: str) -> bool:
 def sweep(server, browser, built_book) -> dict[str, dict[str, list]]:
     """One visit per page of both editions, recording what each check below needs: console
     errors and failed requests, axe's serious violations, the repository link, the marks each
-    chart drew, and the page's width at 360 px. One sweep instead of one per check."""
+    chart drew, the page's width at 360 px, table headers that are raw field names, and on
+    analysis pages the results before the folded code. One sweep instead of one per check."""
     import axe_playwright_python
 
     from livingreview.data.identity import identity
@@ -114,8 +158,18 @@ def sweep(server, browser, built_book) -> dict[str, dict[str, list]]:
     url = identity(Project(built_book)).repository_url
     base, html = server
     found: dict[str, dict[str, list]] = {
-        key: {} for key in ("problems", "serious", "no_repository_link", "charts", "wide")
+        key: {}
+        for key in (
+            "problems",
+            "serious",
+            "no_repository_link",
+            "charts",
+            "wide",
+            "field_name_headers",
+            "code_first",
+        )
     }
+    analysis_pages = []
     for path in [*all_pages(html), "search.html"]:
         text = (html / path).read_text(encoding="utf-8")
         visit = PageVisit(browser, base, path)
@@ -127,6 +181,15 @@ def sweep(server, browser, built_book) -> dict[str, dict[str, list]]:
                 for i, marks in enumerate(visit.chart_marks())
             ]
         if not is_redirect_stub(text):
+            headers = visit.page.eval_on_selector_all(
+                "th", "els => els.map(e => e.textContent.trim())"
+            )
+            if [h for h in headers if "_" in h]:
+                found["field_name_headers"][path] = [h for h in headers if "_" in h]
+            if path.removeprefix("zh/").startswith("analyses/"):
+                analysis_pages.append(path)
+                if problems := fold_problems(visit.page):
+                    found["code_first"][path] = problems
             if visit.page.locator(f'a[href="{url}"]').count() == 0:
                 found["no_repository_link"][path] = [url]
             visit.page.set_viewport_size({"width": 360, "height": 800})
@@ -141,6 +204,7 @@ def sweep(server, browser, built_book) -> dict[str, dict[str, list]]:
             found["serious"][path] = violations
         visit.page.close()
     found["pages"] = dict.fromkeys(all_pages(html), [])
+    found["analysis_pages"] = dict.fromkeys(analysis_pages, [])
     return found
 
 
@@ -341,6 +405,17 @@ def test_evidence_map_menus_change_its_dimensions(server, browser):
         "el => el.textContent.includes('clinical')", arg=chart.element_handle(), timeout=5_000
     )
     assert visit.errors == []
+
+
+def test_analysis_pages_show_results_first_with_code_one_click_away(sweep, built_book):
+    notebooks = {p.stem for p in (built_book / "analyses").glob("*.ipynb")}
+    expected = {f"{edition}analyses/{name}.html" for name in notebooks for edition in ("", "zh/")}
+    assert expected <= set(sweep["analysis_pages"])
+    assert sweep["code_first"] == {}
+
+
+def test_no_table_header_is_a_field_name(sweep):
+    assert sweep["field_name_headers"] == {}
 
 
 def test_every_page_passes_axe_without_serious_violations(sweep):

@@ -301,3 +301,51 @@ def test_a_plain_date_needs_no_quotes_and_odd_text_is_kept_as_typed():
     assert runner.parse_parameter("version_label=a: [b") == ("version_label", "a: [b")
     with pytest.raises(runner.ParameterInvalid, match="expected key=value"):
         runner.parse_parameter("as_of")
+
+
+def test_injected_parameters_fold_unless_they_only_set_the_edition(tmp_path):
+    def injected(source: str) -> dict:
+        return {
+            "cell_type": "code",
+            "id": "x1",
+            "metadata": {"tags": ["injected-parameters"]},
+            "source": source,
+            "outputs": [],
+            "execution_count": 1,
+        }
+
+    path = tmp_path / "run.ipynb"
+    cells = [
+        injected('# Parameters\nlanguage = "zh_CN"\n'),
+        injected('language = "en"\nas_of = "2026-01-01"\n'),
+    ]
+    path.write_text(
+        json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    )
+    runner.normalise_notebook(path)
+    edition, reader = json.loads(path.read_text())["cells"]
+    assert "remove-cell" in edition["metadata"]["tags"]  # how the book is built, not shown
+    assert "hide-input" in reader["metadata"]["tags"]  # a reader's choice: shown, folded
+    assert "remove-cell" not in reader["metadata"]["tags"]
+
+
+def test_a_custom_runs_page_shows_each_result_before_its_folded_code(tmp_path):
+    import nbformat
+
+    from livingreview.book.export import notebook_html
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('as_of = "2026-01-01"')
+    params.metadata["tags"] = ["injected-parameters"]
+    result = nbformat.v4.new_code_cell("print(41 + 1)")
+    result.outputs = [nbformat.v4.new_output("stream", name="stdout", text="42\n")]
+    nb.cells = [params, result]
+    path = tmp_path / "run.ipynb"
+    nbformat.write(nb, path)
+    page = notebook_html(path, "Run")
+    assert page.index("as_of") < page.index("42")  # the reader's parameters, shown first
+    assert (
+        page.index("42")
+        < page.index("<details><summary>Show code</summary>")
+        < page.index("print(41 + 1)")
+    )

@@ -10,6 +10,7 @@
 - ``theme``: theme defaults;
 - ``assets``: extension stylesheets linked with their checksum on every build;
 - ``exercises``: exercises numbered within their chapter;
+- ``code_folds``: analysis pages show each result first, its code folded below it;
 - ``unique_ids``: no id repeated on a page (exercises, translated citations);
 - ``translation``: the Chinese edition's switcher, coverage notes, the extension's words, and
   translatable cells in tables inside directives.
@@ -23,6 +24,7 @@ from livingreview.book.sphinx import (
     assets,
     bibstyle,
     citation,
+    code_folds,
     exercises,
     figures,
     guard,
@@ -47,6 +49,7 @@ def setup(app):
         theme,
         assets,
         exercises,
+        code_folds,
         unique_ids,
         translation,
     ):
