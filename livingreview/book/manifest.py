@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
-from livingreview.book.editions import FOLDERS
 from livingreview.data import dates
+from livingreview.data.editions import SOURCE_LANGUAGE, TRANSLATIONS, edition
 from livingreview.data.project import Project
 from livingreview.errors import LivingReviewError
 
@@ -45,12 +45,12 @@ class Run:
     parameters: dict[str, Any] = field(default_factory=dict)
     inputs: tuple[Path, ...] = ()
     title: str = ""
-    # The edition whose words the run's charts, tables and sentences use ("en" or "zh_CN").
-    language: str = "en"
+    # The edition whose words the run's charts, tables and sentences use (its language code).
+    language: str = SOURCE_LANGUAGE
 
     @property
     def label(self) -> str:
-        return self.name if self.language == "en" else f"{self.name} [{self.language}]"
+        return self.name if self.language == SOURCE_LANGUAGE else f"{self.name} [{self.language}]"
 
 
 @dataclass(frozen=True)
@@ -214,16 +214,12 @@ def load_manifest(project: Project) -> list[Run]:
     return runs
 
 
-# besides English, built from the same runs
-EDITIONS = tuple(language for language in FOLDERS if language != "en")
-
-
 def edition_runs(project: Project, runs: list[Run], language: str) -> list[Run]:
     """The runs of a translated edition: same notebook, data and parameters, plus
     ``language`` and the analysis catalog as a declared input (a new translation re-runs)."""
-    from livingreview.analysis.i18n import catalog_path
+    from livingreview.analysis.i18n import CATALOG
 
-    catalog = catalog_path(project.root, language)
+    catalog = edition(language).catalog(project.root, CATALOG)
     extra = (catalog,) if catalog.is_file() else ()
     return [
         Run(
@@ -239,7 +235,9 @@ def edition_runs(project: Project, runs: list[Run], language: str) -> list[Run]:
 
 
 def all_editions(project: Project, runs: list[Run]) -> list[Run]:
-    return [*runs, *(r for lang in EDITIONS for r in edition_runs(project, runs, lang))]
+    """The runs of every edition: the manifest's, then each translation's."""
+    translated = (r for e in TRANSLATIONS for r in edition_runs(project, runs, e.language))
+    return [*runs, *translated]
 
 
 class UnknownAnalysis(LivingReviewError):

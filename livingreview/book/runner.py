@@ -26,6 +26,7 @@ import yaml
 from livingreview.book.execute import USER_ERROR
 from livingreview.book.manifest import Run, check_parameters, read_parameters
 from livingreview.data import guard
+from livingreview.data.editions import SOURCE_LANGUAGE, edition
 from livingreview.data.files import write_atomic
 from livingreview.data.project import Project
 from livingreview.errors import LivingReviewError
@@ -91,7 +92,9 @@ class Decision:
 
 def edition_dir(project: Project, language: str) -> Path:
     """English runs live in _build/executed as before; a translation in a subfolder."""
-    return project.executed_dir if language == "en" else project.executed_dir / language
+    if not edition(language).translated:
+        return project.executed_dir
+    return project.executed_dir / language
 
 
 def output_path(project: Project, run: Run) -> Path:
@@ -196,7 +199,7 @@ def _environment(project: Project, run: Run) -> dict[str, str]:
     env[guard.DATA_DIR_ENV] = str(project.data_dir.resolve())
     env["LIVINGREVIEW_ROOT"] = str(project.root.resolve())
     env["PYTHONHASHSEED"] = "0"
-    if run.language == "en":
+    if run.language == SOURCE_LANGUAGE:
         env["LIVINGREVIEW_MSGIDS"] = str(msgids_path(project, run).resolve())
     bindir = str(Path(sys.executable).parent)
     env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
@@ -212,7 +215,7 @@ def execute_run(project: Project, run: Run, code: str) -> None:
         raise AnalysisFailed({run.name: "\n".join(problems)})
     folder = edition_dir(project, run.language)
     folder.mkdir(parents=True, exist_ok=True)
-    if run.language == "en":
+    if run.language == SOURCE_LANGUAGE:
         msgids_path(project, run).unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
         tmp_out = Path(tmp) / f"{run.name}.ipynb"

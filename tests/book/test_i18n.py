@@ -109,14 +109,14 @@ def test_table_headers_and_categories_translated_and_english_cells_marked(zh_cat
     markup = table._repr_html_()
     assert "<th>研究</th>" in markup and "<td>肾</td>" in markup
     assert "free text from the data" in markup  # free text stays as the data has it
-    assert i18n.ENGLISH_CELLS_NOTE["zh_CN"] in markup
+    assert i18n.english_cells_note("zh_CN") in markup
     i18n.use("en")
     english = TableHTML(frame, caption="Studies")._repr_html_()
-    assert "<th>Studies</th>" in english and i18n.ENGLISH_CELLS_NOTE["zh_CN"] not in english
+    assert "<th>Studies</th>" in english and i18n.english_cells_note("zh_CN") not in english
 
 
 def test_coverage_counts_translated_non_fuzzy_messages_per_page(tmp_path):
-    folder = tmp_path / "zh_CN" / "LC_MESSAGES"
+    folder = tmp_path / "locales" / "zh_CN" / "LC_MESSAGES"
     write_catalog(folder / "chapters" / "a.po", {"One": "一", "Two": "", "Three": "三"}, {"Three"})
     write_catalog(folder / "chapters" / "b.po", {"One": "一"})
     write_catalog(folder / "analysis.po", {"One": ""})  # the analyses' words: not a page
@@ -279,7 +279,7 @@ def test_every_page_links_to_the_same_page_in_the_other_edition(built_book):
 
 def test_pages_below_full_coverage_say_so_in_chinese(built_book):
     html = built_book / "_build" / "html" / "zh"
-    table = page_coverage(built_book / "locales", "zh_CN")
+    table = page_coverage(built_book, "zh_CN")
     assert table
     for docname, coverage in table.items():
         page = (html / f"{docname}.html").read_text(encoding="utf-8")
