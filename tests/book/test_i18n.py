@@ -17,6 +17,7 @@ from babel.messages.pofile import write_po
 
 from livingreview.analysis import i18n
 from livingreview.book.sphinx.translation import other_edition, page_coverage
+from livingreview.data.releases import read_glue
 
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -197,21 +198,11 @@ def test_a_new_translation_changes_only_the_translated_runs_fingerprint(mini_pro
 
 
 def _glue(notebook: Path) -> dict[str, str]:
-    """name -> text/plain (or the HTML with its content-derived element ids removed)."""
-    nb = json.loads(notebook.read_text(encoding="utf-8"))
-    found = {}
-    for cell in nb["cells"]:
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if not name:
-                continue
-            data = output["data"]
-            markup = data.get("application/papermill.record/text/html")
-            if markup is not None:
-                cells = re.findall(r"<td>(.*?)</td>", markup, flags=re.S)
-                found[name] = " ".join(cells)
-            else:
-                found[name] = data.get("application/papermill.record/text/plain", "")
+    """name -> text/plain, or for a table the text of its cells (the HTML's element ids derive
+    from its content)."""
+    found = read_glue(notebook)
+    for name, markup in read_glue(notebook, "text/html").items():
+        found[name] = " ".join(re.findall(r"<td>(.*?)</td>", markup, flags=re.S))
     return found
 
 

@@ -17,15 +17,11 @@ from conftest import write_manifest
 from livingreview.book import runner
 from livingreview.book.manifest import ManifestInvalid, load_manifest
 from livingreview.data.project import Project
+from livingreview.data.releases import read_glue
 
 
 def glued_total(project: Project, name: str) -> str:
-    nb = json.loads((project.executed_dir / f"{name}.ipynb").read_text())
-    for cell in nb["cells"]:
-        for output in cell.get("outputs", []):
-            if output.get("metadata", {}).get("scrapbook", {}).get("name") == "total":
-                return output["data"]["application/papermill.record/text/plain"]
-    raise AssertionError("no glued total")
+    return read_glue(project.executed_dir / f"{name}.ipynb")["total"]
 
 
 def decisions(project: Project) -> dict[str, runner.Decision]:
