@@ -278,7 +278,7 @@ def build_html(
         SOURCE.language: _build_edition(project, english, SOURCE.language, code, full, report)
     }
     for language in languages:
-        edition = edition_runs(project, english, language)
+        translated = edition_runs(project, english, language)
         # a new search dictionary re-indexes every page, and the extension's translated words
         # re-render them, as new extension code does
         digest = hashlib.sha256(code.encode())
@@ -286,7 +286,7 @@ def build_html(
         for path in [words, *sorted((EXTENSION_LOCALE_DIR / language).rglob("*.po"))]:
             digest.update(path.read_bytes() if path.is_file() else b"")
         edition_code = digest.hexdigest()
-        built[language] = _build_edition(project, edition, language, edition_code, full, report)
+        built[language] = _build_edition(project, translated, language, edition_code, full, report)
     for language in languages:
         report_coverage(project, language, report)
     published = all(

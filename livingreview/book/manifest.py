@@ -47,6 +47,10 @@ class Run:
     title: str = ""
     # The edition whose words the run's charts, tables and sentences use (its language code).
     language: str = SOURCE_LANGUAGE
+    # Package-level keys of data/datapackage.json the notebook reads ("version",
+    # "x-evidence-current-to"; "resources": every table's schema). The schema of each table
+    # in ``inputs`` is read anyway; nothing else of the descriptor enters the fingerprint.
+    package: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -172,7 +176,7 @@ def load_manifest(project: Project) -> list[Run]:
         if name in seen:
             errors.append(ManifestError(file, label, "name", "duplicate run name"))
         seen.add(name)
-        unknown_keys = set(entry) - {"name", "notebook", "parameters", "inputs", "title"}
+        unknown_keys = set(entry) - {"name", "notebook", "parameters", "inputs", "title", "package"}
         for key in sorted(unknown_keys):
             errors.append(ManifestError(file, label, key, "unknown key"))
         notebook = project.root / str(entry.get("notebook", ""))
@@ -200,6 +204,19 @@ def load_manifest(project: Project) -> list[Run]:
                     ManifestError(file, label, "inputs", f"declared input not found: {item}")
                 )
             inputs.append(path)
+        package = entry.get("package") or []
+        if not isinstance(package, list) or not all(isinstance(k, str) for k in package):
+            errors.append(
+                ManifestError(file, label, "package", "expected a list of descriptor keys")
+            )
+            package = []
+        elif package and project.datapackage not in inputs:
+            errors.append(
+                ManifestError(
+                    file, label, "package", f"reads {project.rel(project.datapackage)}: declare "
+                    "it under 'inputs'"
+                )
+            )  # fmt: skip
         runs.append(
             Run(
                 name=name,
@@ -207,6 +224,7 @@ def load_manifest(project: Project) -> list[Run]:
                 parameters=parameters,
                 inputs=tuple(inputs),
                 title=str(entry.get("title", "")),
+                package=tuple(package),
             )
         )
     if errors:
@@ -229,6 +247,7 @@ def edition_runs(project: Project, runs: list[Run], language: str) -> list[Run]:
             inputs=(*run.inputs, *extra),
             title=run.title,
             language=language,
+            package=run.package,
         )
         for run in runs
     ]
