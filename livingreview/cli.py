@@ -122,7 +122,7 @@ def run(
             raise ParameterInvalid("-p needs exactly one analysis name")
         overrides = dict(parse_parameter(p) for p in parameter)
         selected = [custom_run(project, selected[0], overrides)]
-    else:  # the book's runs: every edition (the Chinese one takes language=zh_CN)
+    else:  # the book's runs: every edition (a translation takes its language parameter)
         from livingreview.book.manifest import all_editions
 
         selected = all_editions(project, selected)

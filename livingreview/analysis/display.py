@@ -118,7 +118,7 @@ class TableHTML:
         self.frame, self.english_cells = _translated(frame, tr)
         self.caption = tr(caption) if caption else caption
         self.legend = tr(legend) if legend else legend
-        note = i18n.ENGLISH_CELLS_NOTE.get(tr.language) if self.english_cells else None
+        note = i18n.english_cells_note(tr.language) if self.english_cells else None
         if note:
             self.legend = f"{self.legend} {note}".strip() if self.legend else note
 

@@ -1,9 +1,9 @@
 """The words the analyses show readers, in the edition being built.
 
-Each analysis takes a ``language`` parameter ("en" or "zh_CN") and calls ``use(language)``
-first. Chart titles, axis and legend titles, tooltips, table headers and captions, and
-categorical values (a product or route name) then go through the catalog
-``locales/<language>/LC_MESSAGES/analysis.po``; numbers never do, so both editions glue the
+Each analysis takes a ``language`` parameter (an edition's code, ``livingreview.data.editions``)
+and calls ``use(language)`` first. Chart titles, axis and legend titles, tooltips, table
+headers and captions, and categorical values (a product or route name) then go through the
+catalog ``locales/<language>/LC_MESSAGES/analysis.po``; numbers never do, so both editions glue the
 same values. A string the catalog lacks (or marks fuzzy) stays English, as Sphinx does for
 pages. The catalog is read with babel (a Sphinx dependency); no compiled ``.mo`` is needed.
 
@@ -21,22 +21,20 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-from livingreview.errors import LivingReviewError
+from livingreview.data.editions import SOURCE_LANGUAGE, edition, read_po
 
-LANGUAGES = ("en", "zh_CN")
-DEFAULT = "en"
+DEFAULT = SOURCE_LANGUAGE
 CATALOG = "analysis"
 MSGIDS_ENV = "LIVINGREVIEW_MSGIDS"
-# Shown under a table in a translated edition when some cells keep the English of the data.
-ENGLISH_CELLS_NOTE = {"zh_CN": "部分内容为英文原文（数据中的自由文本尚未翻译）。"}
-
-
-class UnknownLanguage(LivingReviewError):
-    pass
 
 
 def catalog_path(root: Path, language: str) -> Path:
-    return Path(root) / "locales" / language / "LC_MESSAGES" / f"{CATALOG}.po"
+    return edition(language).catalog(root, CATALOG)
+
+
+def english_cells_note(language: str) -> str | None:
+    """Shown under a table in a translated edition when some cells keep the data's English."""
+    return edition(language).english_cells_note
 
 
 def _root() -> Path:
@@ -46,12 +44,9 @@ def _root() -> Path:
 @lru_cache(maxsize=8)
 def read_catalog(path: Path) -> dict[str, str]:
     """msgid -> msgstr for every translated, non-fuzzy message of a .po file."""
-    from babel.messages.pofile import read_po
-
     if not path.is_file():
         return {}
-    with path.open("rb") as handle:
-        catalog = read_po(handle)
+    catalog = read_po(path)
     return {
         str(m.id): str(m.string)
         for m in catalog
@@ -99,8 +94,7 @@ class Translator:
 
 
 def translator(language: str = DEFAULT, root: Path | None = None) -> Translator:
-    if language not in LANGUAGES:
-        raise UnknownLanguage(f"language must be one of {', '.join(LANGUAGES)}; got {language!r}")
+    edition(language)  # an unknown language: UnknownLanguage, naming the known ones
     if language == DEFAULT:
         record = os.environ.get(MSGIDS_ENV)
         return Translator(language, {}, Path(record) if record else None)

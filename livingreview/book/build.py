@@ -22,15 +22,15 @@ from pathlib import Path
 from livingreview.book.manifest import Run
 from livingreview.book.runner import code_fingerprint, output_path
 from livingreview.book.sphinx.guard import STAGE_MARKER
+from livingreview.book.sphinx.offline import VEGA_BUNDLE
+from livingreview.data.editions import LOCALES, SOURCE, TRANSLATIONS, edition
 from livingreview.data.files import sync_file
 from livingreview.data.project import Project
 from livingreview.errors import LivingReviewError
 
 BOOK_FILES = ("_config.yml", "_toc.yml")
-LOCALES = "locales"  # the message catalogs of the translated editions (sphinx-intl)
 SEARCH_DICTIONARY = "search-dictionary.txt"  # jieba user dictionary of the book's terms
 BOOK_DIRS = ("chapters", "_static", "_templates")
-VEGA_BUNDLE = "vega-bundle.js"  # served from _static: charts draw offline
 BUNDLE_FORMAT = 1  # bump when _make_vega_bundle changes what it writes
 # What the pages depend on besides their sources: the Sphinx extension and what it imports.
 # A change here re-renders every page and re-runs no notebook.
@@ -63,11 +63,15 @@ def _make_vega_bundle() -> bytes:
 
 
 def stage_dir_for(project: Project, language: str) -> Path:
-    return project.stage_dir if language == "en" else project.build_dir / f"stage-{language}"
+    if not edition(language).translated:
+        return project.stage_dir
+    return project.build_dir / f"stage-{language}"
 
 
 def sphinx_dir_for(project: Project, language: str) -> Path:
-    return project.sphinx_dir if language == "en" else project.build_dir / f"sphinx-{language}"
+    if not edition(language).translated:
+        return project.sphinx_dir
+    return project.build_dir / f"sphinx-{language}"
 
 
 def _edition_config(project: Project, language: str) -> bytes:
@@ -87,7 +91,7 @@ def _edition_config(project: Project, language: str) -> bytes:
     return yaml.safe_dump(config, allow_unicode=True, sort_keys=False).encode()
 
 
-def stage(project: Project, runs: list[Run], language: str = "en") -> tuple[Path, bool]:
+def stage(project: Project, runs: list[Run], language: str = SOURCE.language) -> tuple[Path, bool]:
     """Mirror the book's sources into the edition's staging folder; remove what no longer exists.
 
     Returns the folder and whether any file in it changed. ``runs`` are the edition's runs.
@@ -96,7 +100,7 @@ def stage(project: Project, runs: list[Run], language: str = "en") -> tuple[Path
     wanted: dict[Path, Path | bytes] = {}
     for name in BOOK_FILES:
         wanted[stage_dir / name] = project.root / name
-    if language != "en":
+    if edition(language).translated:
         wanted[stage_dir / "_config.yml"] = _edition_config(project, language)
         # only the compiled-on-read .po of this edition; Sphinx writes .mo beside them
         for path in sorted((project.root / LOCALES / language).rglob("*")):
@@ -149,8 +153,8 @@ def _publish(built: Path, target: Path, editions: dict[str, Path] | None = None)
         if leftover.exists():
             shutil.rmtree(leftover)
     shutil.copytree(built, fresh)
-    for folder, edition in (editions or {}).items():
-        shutil.copytree(edition, fresh / folder)
+    for folder, html in (editions or {}).items():
+        shutil.copytree(html, fresh / folder)
     if target.exists():
         os.replace(target, old)
     os.replace(fresh, target)
@@ -254,25 +258,27 @@ def build_html(
     all built (a failed edition leaves the last good site, both editions, in place)."""
     from livingreview.book.editions import (
         EXTENSION_LOCALE_DIR,
-        FOLDERS,
         catalog_problems,
         report_coverage,
     )
-    from livingreview.book.manifest import EDITIONS, edition_runs
+    from livingreview.book.manifest import edition_runs
 
-    problems = [problem for language in EDITIONS for problem in catalog_problems(project, language)]
+    languages = [e.language for e in TRANSLATIONS]
+    problems = [
+        problem for language in languages for problem in catalog_problems(project, language)
+    ]
     if problems:
         raise BuildFailed(
             "a translation must keep the English roles; "
             f"{project.rel(project.html_dir)} left as it was\n" + "\n".join(problems)
         )
-    english = [run for run in runs if run.language == "en"]
+    english = [run for run in runs if run.language == SOURCE.language]
     code = code_fingerprint(project, SPHINX_CODE)
     built: dict[str, tuple[Path, bool]] = {
-        "en": _build_edition(project, english, "en", code, full, report)
+        SOURCE.language: _build_edition(project, english, SOURCE.language, code, full, report)
     }
-    for language in EDITIONS:
-        edition = edition_runs(project, english, language)
+    for language in languages:
+        translated = edition_runs(project, english, language)
         # a new search dictionary re-indexes every page, and the extension's translated words
         # re-render them, as new extension code does
         digest = hashlib.sha256(code.encode())
@@ -280,19 +286,22 @@ def build_html(
         for path in [words, *sorted((EXTENSION_LOCALE_DIR / language).rglob("*.po"))]:
             digest.update(path.read_bytes() if path.is_file() else b"")
         edition_code = digest.hexdigest()
-        built[language] = _build_edition(project, edition, language, edition_code, full, report)
-    for language in EDITIONS:
+        built[language] = _build_edition(project, translated, language, edition_code, full, report)
+    for language in languages:
         report_coverage(project, language, report)
-    published = all((project.html_dir / FOLDERS[lang] / "index.html").is_file() for lang in built)
+    published = all(
+        (project.html_dir / edition(lang).folder / "index.html").is_file() for lang in built
+    )
     if published and not any(rebuilt for _, rebuilt in built.values()):
         report("build html: up to date (no source changed since the last good build)")
         return project.html_dir
     _publish(
-        built["en"][0],
+        built[SOURCE.language][0],
         project.html_dir,
-        {FOLDERS[lang]: built[lang][0] for lang in EDITIONS},
+        {e.folder: built[e.language][0] for e in TRANSLATIONS},
     )
-    report(f"book written to {project.rel(project.html_dir)} (Chinese edition in zh/)")
+    where = ", ".join(f"{e.name} edition in {e.folder}/" for e in TRANSLATIONS)
+    report(f"book written to {project.rel(project.html_dir)} ({where})")
     return project.html_dir
 
 

@@ -17,8 +17,9 @@ from pathlib import Path
 
 from livingreview.analysis.i18n import CATALOG
 from livingreview.book.build import BuildFailed, run_jupyter_book, stage
-from livingreview.book.manifest import EDITIONS, Run
+from livingreview.book.manifest import Run
 from livingreview.book.runner import msgids_path, output_path
+from livingreview.data.editions import LOCALES, TRANSLATIONS
 from livingreview.data.project import Project
 
 
@@ -75,8 +76,10 @@ def update_catalogs(
     for stray in pot_dir.glob("*.pot"):
         stray.unlink()
     write_analysis_pot(analysis_messages(project, runs), pot_dir / f"{CATALOG}.pot")
-    locale_dir = project.root / "locales"
-    status = sphinx_intl.basic.update(str(locale_dir), str(pot_dir), EDITIONS, jobs=1)
+    locale_dir = project.root / LOCALES
+    status = sphinx_intl.basic.update(
+        str(locale_dir), str(pot_dir), [e.language for e in TRANSLATIONS], jobs=1
+    )
     report(
         f"catalogs: {status['create']} created, {status['update']} updated, "
         f"{status['notchanged']} unchanged in {project.rel(locale_dir)}"

@@ -1,5 +1,5 @@
-"""The editions of the book and their translation coverage (no Sphinx import: the build's
-no-op path reads this without loading the extension).
+"""The translation coverage of the editions (no Sphinx import: the build's no-op path reads
+this without loading the extension). The editions themselves: ``livingreview.data.editions``.
 
 Coverage: translated (non-fuzzy) messages / all messages of each page's catalog under
 ``locales/<lang>/LC_MESSAGES``; the build prints it, and the extension notes a page below
@@ -12,11 +12,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from livingreview.data.editions import edition, read_po
+
 # The extension's own words (stamp, reproduce box): a catalog per language, compiled at build.
 EXTENSION_LOCALE_DIR = Path(__file__).resolve().parent / "sphinx" / "locale"
-# Where each edition lives relative to the English root, and how its switcher link reads.
-FOLDERS = {"en": "", "zh_CN": "zh"}
-NAMES = {"en": ("English", "en"), "zh_CN": ("中文", "zh-CN")}
 # Catalogs that are not pages: the analyses' words and Sphinx's own overrides.
 NOT_PAGES = {"analysis", "sphinx"}
 
@@ -33,17 +32,16 @@ class Coverage:
         return 100 if not self.total else int(100 * self.translated / self.total)
 
 
-def page_coverage(
-    locale_root: Path, language: str, cache: Path | None = None
-) -> dict[str, Coverage]:
-    """Coverage of each page catalog (``chapters/introduction`` -> Coverage) from the .po files.
+def page_coverage(root: Path, language: str, cache: Path | None = None) -> dict[str, Coverage]:
+    """Coverage of each page catalog (``chapters/introduction`` -> Coverage) from the .po files
+    of the book (or staged book) in ``root``.
 
     With ``cache``, a catalog whose size and modification time are unchanged is not re-read
     (a no-op build stays fast).
     """
     import json
 
-    folder = Path(locale_root) / language / "LC_MESSAGES"
+    folder = edition(language).catalog_dir(root)
     known = {}
     if cache is not None and cache.is_file():
         known = json.loads(cache.read_text(encoding="utf-8"))
@@ -57,7 +55,7 @@ def page_coverage(
         key = f"{stat.st_size}:{stat.st_mtime_ns}"
         entry = known.get(docname)
         if not entry or entry[0] != key or len(entry) != 4:
-            entry = [key, *_count(path, path.relative_to(Path(locale_root).parent).as_posix())]
+            entry = [key, *_count(path, path.relative_to(root).as_posix())]
         fresh[docname] = entry
         found[docname] = Coverage(docname, entry[1], entry[2], tuple(entry[3]))
     if cache is not None and fresh != known:
@@ -69,10 +67,7 @@ def page_coverage(
 def _count(path: Path, shown: str) -> tuple[int, int, list[str]]:
     """(translated non-fuzzy, all) messages of one catalog, and its translations whose roles
     differ from the English."""
-    from babel.messages.pofile import read_po
-
-    with path.open("rb") as handle:
-        catalog = read_po(handle)
+    catalog = read_po(path)
     messages = [m for m in catalog if m.id]
     used = [m for m in messages if m.string and not m.fuzzy and isinstance(m.id, str)]
     problems = [
@@ -108,20 +103,18 @@ def catalog_problems(project, language: str) -> list[str]:
     """Translations of ``language`` whose glue, citation or numref roles differ from the
     English; the build refuses to publish while any remain."""
     cache = project.build_dir / "cache" / f"coverage-{language}.json"
-    table = page_coverage(project.root / "locales", language, cache)
+    table = page_coverage(project.root, language, cache)
     return [problem for coverage in table.values() for problem in coverage.problems]
 
 
 def coverage_note(language: str, coverage: Coverage) -> str:
-    if language == "zh_CN":
-        return f"本章尚有 {100 - coverage.percent}% 未翻译，未翻译段落以英文显示。"
-    return f"{100 - coverage.percent}% of this page is not yet translated."
+    return edition(language).coverage_note.format(untranslated=100 - coverage.percent)
 
 
 def report_coverage(project, language: str, report) -> dict[str, Coverage]:
     """Print each page's translation coverage for ``language`` (the build calls this)."""
     cache = project.build_dir / "cache" / f"coverage-{language}.json"
-    table = page_coverage(project.root / "locales", language, cache)
+    table = page_coverage(project.root, language, cache)
     total = sum(c.total for c in table.values())
     done = sum(c.translated for c in table.values())
     report(

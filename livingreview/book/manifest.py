@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
-from livingreview.book.editions import FOLDERS
 from livingreview.data import dates
+from livingreview.data.editions import SOURCE_LANGUAGE, TRANSLATIONS, edition
 from livingreview.data.project import Project
 from livingreview.errors import LivingReviewError
 
@@ -45,12 +45,16 @@ class Run:
     parameters: dict[str, Any] = field(default_factory=dict)
     inputs: tuple[Path, ...] = ()
     title: str = ""
-    # The edition whose words the run's charts, tables and sentences use ("en" or "zh_CN").
-    language: str = "en"
+    # The edition whose words the run's charts, tables and sentences use (its language code).
+    language: str = SOURCE_LANGUAGE
+    # Package-level keys of data/datapackage.json the notebook reads ("version",
+    # "x-evidence-current-to"; "resources": every table's schema). The schema of each table
+    # in ``inputs`` is read anyway; nothing else of the descriptor enters the fingerprint.
+    package: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
-        return self.name if self.language == "en" else f"{self.name} [{self.language}]"
+        return self.name if self.language == SOURCE_LANGUAGE else f"{self.name} [{self.language}]"
 
 
 @dataclass(frozen=True)
@@ -172,7 +176,7 @@ def load_manifest(project: Project) -> list[Run]:
         if name in seen:
             errors.append(ManifestError(file, label, "name", "duplicate run name"))
         seen.add(name)
-        unknown_keys = set(entry) - {"name", "notebook", "parameters", "inputs", "title"}
+        unknown_keys = set(entry) - {"name", "notebook", "parameters", "inputs", "title", "package"}
         for key in sorted(unknown_keys):
             errors.append(ManifestError(file, label, key, "unknown key"))
         notebook = project.root / str(entry.get("notebook", ""))
@@ -200,6 +204,19 @@ def load_manifest(project: Project) -> list[Run]:
                     ManifestError(file, label, "inputs", f"declared input not found: {item}")
                 )
             inputs.append(path)
+        package = entry.get("package") or []
+        if not isinstance(package, list) or not all(isinstance(k, str) for k in package):
+            errors.append(
+                ManifestError(file, label, "package", "expected a list of descriptor keys")
+            )
+            package = []
+        elif package and project.datapackage not in inputs:
+            errors.append(
+                ManifestError(
+                    file, label, "package", f"reads {project.rel(project.datapackage)}: declare "
+                    "it under 'inputs'"
+                )
+            )  # fmt: skip
         runs.append(
             Run(
                 name=name,
@@ -207,6 +224,7 @@ def load_manifest(project: Project) -> list[Run]:
                 parameters=parameters,
                 inputs=tuple(inputs),
                 title=str(entry.get("title", "")),
+                package=tuple(package),
             )
         )
     if errors:
@@ -214,16 +232,12 @@ def load_manifest(project: Project) -> list[Run]:
     return runs
 
 
-# besides English, built from the same runs
-EDITIONS = tuple(language for language in FOLDERS if language != "en")
-
-
 def edition_runs(project: Project, runs: list[Run], language: str) -> list[Run]:
     """The runs of a translated edition: same notebook, data and parameters, plus
     ``language`` and the analysis catalog as a declared input (a new translation re-runs)."""
-    from livingreview.analysis.i18n import catalog_path
+    from livingreview.analysis.i18n import CATALOG
 
-    catalog = catalog_path(project.root, language)
+    catalog = edition(language).catalog(project.root, CATALOG)
     extra = (catalog,) if catalog.is_file() else ()
     return [
         Run(
@@ -233,13 +247,16 @@ def edition_runs(project: Project, runs: list[Run], language: str) -> list[Run]:
             inputs=(*run.inputs, *extra),
             title=run.title,
             language=language,
+            package=run.package,
         )
         for run in runs
     ]
 
 
 def all_editions(project: Project, runs: list[Run]) -> list[Run]:
-    return [*runs, *(r for lang in EDITIONS for r in edition_runs(project, runs, lang))]
+    """The runs of every edition: the manifest's, then each translation's."""
+    translated = (r for e in TRANSLATIONS for r in edition_runs(project, runs, e.language))
+    return [*runs, *translated]
 
 
 class UnknownAnalysis(LivingReviewError):

@@ -13,9 +13,9 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from livingreview.book.editions import FOLDERS
 from livingreview.book.serve import serve_folder
 from livingreview.book.sphinx.pdf_links import PDF_MARKER
+from livingreview.data.editions import EDITIONS, SOURCE
 from livingreview.data.files import write_atomic
 from livingreview.data.identity import identity
 from livingreview.data.project import Project
@@ -92,14 +92,6 @@ def _join(printed: list[tuple[str, Path]], target: Path, title: str, author: str
         book.write(handle)
 
 
-# Each edition's link words for the placeholder; its folder (in the site and under _build/pdf)
-# is the edition's folder (livingreview.book.editions.FOLDERS).
-LINK_WORDS = {
-    "en": ("PDF: ", "this chapter", "the whole book"),
-    "zh_CN": ("PDF：", "本章", "全书"),
-}
-
-
 def build_pdfs(project: Project, report: Callable[[str], None] = print) -> Path:
     """Print every chapter to ``_build/pdf/<name>.pdf`` and join them into ``book.pdf``; the
     Chinese edition likewise into ``_build/pdf/zh`` (its CJK glyphs come from Debian's
@@ -107,8 +99,8 @@ def build_pdfs(project: Project, report: Callable[[str], None] = print) -> Path:
     if not (project.html_dir / "index.html").is_file():
         raise PdfFailed("no book in _build/html: run `make book` first")
     book_path = None
-    for language, words in LINK_WORDS.items():
-        folder = FOLDERS[language]
+    for edition in EDITIONS:  # in the site and under _build/pdf, each in its folder
+        folder, words = edition.folder, edition.pdf_words
         html_root = project.html_dir / folder
         if not (html_root / "index.html").is_file():
             continue
@@ -179,7 +171,7 @@ def publish_pdfs(
     project: Project,
     names: list[str],
     folder: str = "",
-    words: tuple[str, str, str] = LINK_WORDS["en"],
+    words: tuple[str, str, str] = SOURCE.pdf_words,
 ) -> None:
     """Copy an edition's PDFs into it and turn each page's placeholder into links."""
     site = project.html_dir / folder

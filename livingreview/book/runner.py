@@ -1,8 +1,9 @@
 """Run the analyses with papermill, each only when something it depends on changed.
 
-A run's fingerprint covers its notebook, its parameters, the bytes of every declared input,
-the package's code and the pinned dependencies. A run whose fingerprint matches the stamp of
-its last successful execution is reused; the rest execute in parallel, one kernel each.
+A run's fingerprint covers its notebook, its parameters, the bytes of every declared input
+(of ``data/datapackage.json`` only the parts the run may read), the package's code and the
+pinned dependencies. A run whose fingerprint matches the stamp of its last successful
+execution is reused; the rest execute in parallel, one kernel each.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ import yaml
 
 from livingreview.book.execute import USER_ERROR
 from livingreview.book.manifest import Run, check_parameters, read_parameters
-from livingreview.data import guard
+from livingreview.data import guard, package
+from livingreview.data.editions import SOURCE_LANGUAGE, edition
 from livingreview.data.files import write_atomic
 from livingreview.data.project import Project
 from livingreview.errors import LivingReviewError
@@ -62,11 +64,41 @@ def code_fingerprint(project: Project, parts: tuple[str, ...] = NOTEBOOK_CODE) -
 
 
 def fingerprint(project: Project, run: Run, code: str) -> dict[str, Any]:
+    inputs = {}
+    for path in sorted(run.inputs):
+        if Path(path).resolve() == project.datapackage.resolve():
+            inputs.update(_package_digests(project, run))
+        else:
+            inputs[_label(project, path)] = _sha(path.read_bytes())
     return {
         "notebook": _sha(run.notebook.read_bytes()),
         "parameters": _sha(json.dumps(run.parameters, sort_keys=True).encode()),
-        "inputs": {_label(project, p): _sha(p.read_bytes()) for p in sorted(run.inputs)},
+        "inputs": inputs,
         "code": code,
+    }
+
+
+def _descriptor(project: Project) -> dict:
+    if not project.datapackage.is_file():
+        return {}
+    return json.loads(project.datapackage.read_text(encoding="utf-8"))
+
+
+def package_parts(project: Project, run: Run, descriptor: dict | None = None) -> tuple[str, ...]:
+    """The parts of data/datapackage.json ``run`` may read (the kernel enforces it)."""
+    descriptor = _descriptor(project) if descriptor is None else descriptor
+    return package.package_parts(descriptor, run.package, list(run.inputs), project.data_dir)
+
+
+def _package_digests(project: Project, run: Run) -> dict[str, str]:
+    """One digest per part of the descriptor the run reads (``data/datapackage.json#version``),
+    so a release that changes the version re-runs only the runs that read it, and says so."""
+    descriptor = _descriptor(project)
+    parts = package_parts(project, run, descriptor)
+    label = _label(project, project.datapackage)
+    return {
+        f"{label}#{part}": _sha(json.dumps(value, sort_keys=True).encode())
+        for part, value in package.descriptor_parts(descriptor, parts).items()
     }
 
 
@@ -91,7 +123,9 @@ class Decision:
 
 def edition_dir(project: Project, language: str) -> Path:
     """English runs live in _build/executed as before; a translation in a subfolder."""
-    return project.executed_dir if language == "en" else project.executed_dir / language
+    if not edition(language).translated:
+        return project.executed_dir
+    return project.executed_dir / language
 
 
 def output_path(project: Project, run: Run) -> Path:
@@ -197,9 +231,10 @@ def _environment(project: Project, run: Run) -> dict[str, str]:
     env = dict(os.environ)
     env[guard.DECLARED_ENV] = json.dumps([str(p.resolve()) for p in run.inputs])
     env[guard.DATA_DIR_ENV] = str(project.data_dir.resolve())
+    env[guard.PACKAGE_ENV] = json.dumps(package_parts(project, run))
     env["LIVINGREVIEW_ROOT"] = str(project.root.resolve())
     env["PYTHONHASHSEED"] = "0"
-    if run.language == "en":
+    if run.language == SOURCE_LANGUAGE:
         env["LIVINGREVIEW_MSGIDS"] = str(msgids_path(project, run).resolve())
     bindir = str(Path(sys.executable).parent)
     env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
@@ -215,7 +250,7 @@ def execute_run(project: Project, run: Run, code: str) -> None:
         raise AnalysisFailed({run.name: "\n".join(problems)})
     folder = edition_dir(project, run.language)
     folder.mkdir(parents=True, exist_ok=True)
-    if run.language == "en":
+    if run.language == SOURCE_LANGUAGE:
         msgids_path(project, run).unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
         tmp_out = Path(tmp) / f"{run.name}.ipynb"
@@ -318,4 +353,6 @@ def custom_run(
     if problems:
         raise ParameterInvalid("\n".join(f"{base.name}: {p}" for p in problems))
     inputs = tuple(dict.fromkeys([*base.inputs, *named]))
-    return Run(f"{base.name}-custom", base.notebook, merged, inputs, base.title)
+    return Run(
+        f"{base.name}-custom", base.notebook, merged, inputs, base.title, package=base.package
+    )

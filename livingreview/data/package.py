@@ -1,4 +1,11 @@
-"""Read the evidence data: the Data Package descriptor, its tables and the bibliography."""
+"""Read the evidence data: the Data Package descriptor, its tables and the bibliography.
+
+An analysis reads parts of the descriptor, and its run is fingerprinted by those parts only
+(``descriptor_parts``), so a release that stamps a new version re-runs only the analyses that
+read the version: the schema of each table it declares as an input, and the package-level keys
+its manifest entry lists under ``package`` (``resources``: every table's schema). Inside an
+analysis run the descriptor is checked: reading any other part fails (``guard``).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from livingreview.data import guard
 from livingreview.data.project import Project, find_project
 
 if TYPE_CHECKING:  # pandas loads only when a table is read: validation and the CLI stay fast
@@ -58,17 +66,157 @@ class Resource:
         return self.descriptor.get("schema", {}).get("x-rules", [])
 
 
+ALL_RESOURCES = "resources"  # a part: the schema of every table
+
+
+def _read_package_file(path: Path) -> dict:
+    """The descriptor's bytes, parsed: the one place that opens it (the guard checks that)."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
 def read_descriptor(project: Project | None = None) -> dict:
     project = project or find_project()
-    return json.loads(project.datapackage.read_text(encoding="utf-8"))
+    descriptor = _read_package_file(project.datapackage)
+    readable = guard.readable_package_parts(project.datapackage)
+    return descriptor if readable is None else _CheckedDescriptor(descriptor, readable)
 
 
 def resources(project: Project | None = None) -> dict[str, Resource]:
-    descriptor = read_descriptor(project)
-    return {
+    project = project or find_project()
+    found = {
         r["name"]: Resource(name=r["name"], path=r["path"], descriptor=r)
-        for r in descriptor.get("resources", [])
+        for r in _read_package_file(project.datapackage).get("resources", [])
     }
+    readable = guard.readable_package_parts(project.datapackage)
+    return found if readable is None else _CheckedTables(found, readable)
+
+
+def table_part(name: str) -> str:
+    return f"{ALL_RESOURCES}/{name}"
+
+
+def package_parts(descriptor: dict, keys: tuple[str, ...], inputs: list[Path], data_dir: Path):
+    """The parts of ``descriptor`` a run may read: the declared package-level ``keys`` and the
+    schema of each table whose data file is among its ``inputs``."""
+    declared = {Path(p).resolve() for p in inputs}
+    tables = [
+        table_part(r["name"])
+        for r in descriptor.get("resources", [])
+        if (Path(data_dir) / r.get("path", "")).resolve() in declared
+    ]
+    return tuple(dict.fromkeys([*keys, *tables]))
+
+
+def descriptor_parts(descriptor: dict, parts: tuple[str, ...]) -> dict[str, object]:
+    """{part: its value} (None when absent) for fingerprints: a run re-executes when one changes."""
+    by_name = {r.get("name"): r for r in descriptor.get("resources", [])}
+    return {
+        part: by_name.get(part.split("/", 1)[1])
+        if part.startswith(ALL_RESOURCES + "/")
+        else descriptor.get(part)
+        for part in parts
+    }
+
+
+def _check(readable: frozenset[str], part: str) -> None:
+    if part in readable or (part.startswith(ALL_RESOURCES + "/") and ALL_RESOURCES in readable):
+        return
+    if part.startswith(ALL_RESOURCES + "/"):
+        table = part.split("/", 1)[1]
+        raise guard.UndeclaredInputError(
+            f"this analysis read the schema of table '{table}' in data/datapackage.json, but its "
+            "entry in analyses/manifest.yml declares neither the table's data file under "
+            f"'inputs' nor '{ALL_RESOURCES}' under 'package'"
+        )
+    raise guard.UndeclaredInputError(
+        f"this analysis read '{part}' of data/datapackage.json, which its entry in "
+        f"analyses/manifest.yml does not declare; add it to 'package'"
+    )
+
+
+class _CheckedDescriptor(dict):
+    """The descriptor inside an analysis run: reading an undeclared part raises, so a run
+    cannot go stale when a part its fingerprint leaves out changes."""
+
+    def __init__(self, descriptor: dict, readable: frozenset[str]):
+        super().__init__(descriptor)
+        self._readable = readable
+
+    def __getitem__(self, key):
+        _check(self._readable, key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        _check(self._readable, key)
+        return super().get(key, default)
+
+    def __contains__(self, key) -> bool:
+        _check(self._readable, key)
+        return super().__contains__(key)
+
+    def _whole(self):
+        for key in super().keys():
+            _check(self._readable, key)
+
+    def __iter__(self):
+        self._whole()
+        return super().__iter__()
+
+    def keys(self):
+        self._whole()
+        return super().keys()
+
+    def values(self):
+        self._whole()
+        return super().values()
+
+    def items(self):
+        self._whole()
+        return super().items()
+
+
+class _CheckedTables(dict):
+    """The tables inside an analysis run: one table's schema needs that table declared; all
+    of them (iterating) need ``resources``."""
+
+    def __init__(self, found: dict, readable: frozenset[str]):
+        super().__init__(found)
+        self._readable = readable
+
+    def __getitem__(self, name):
+        _check(self._readable, table_part(name))
+        return super().__getitem__(name)
+
+    def get(self, name, default=None):
+        _check(self._readable, table_part(name))
+        return super().get(name, default)
+
+    def __contains__(self, name) -> bool:
+        _check(self._readable, table_part(name))
+        return super().__contains__(name)
+
+    def _whole(self):
+        _check(self._readable, ALL_RESOURCES)
+
+    def __iter__(self):
+        self._whole()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._whole()
+        return super().__len__()
+
+    def keys(self):
+        self._whole()
+        return super().keys()
+
+    def values(self):
+        self._whole()
+        return super().values()
+
+    def items(self):
+        self._whole()
+        return super().items()
 
 
 def evidence_current_to(project: Project | None = None) -> str:

@@ -66,8 +66,10 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
 
 
-def read_glue(notebook: Path) -> dict[str, str]:
-    """The text/plain value of every glued output of an executed notebook: {name: text}."""
+def read_glue(notebook: Path, mime: str = TEXT) -> dict[str, str]:
+    """Every value an executed notebook glued, as myst-nb reads it for the pages: {name: text}
+    in ``mime`` (text/plain, the text a chapter pastes; text/html for a table). A value
+    without that type is left out."""
     import nbformat
     from myst_nb.ext.glue import extract_glue_data
 
@@ -76,7 +78,7 @@ def read_glue(notebook: Path) -> dict[str, str]:
     return {
         name: "".join(value) if isinstance(value, list) else value
         for name, output in found.items()
-        if (value := output.get("data", {}).get(TEXT)) is not None
+        if (value := output.get("data", {}).get(mime)) is not None
     }
 
 

@@ -7,6 +7,8 @@ import json
 import pytest
 from conftest import cli, copy_repo
 
+from livingreview.data.releases import read_glue
+
 pytestmark = pytest.mark.slow  # a kernel per analysis and edition
 
 NON_DEFAULT = {
@@ -26,17 +28,6 @@ def repo(tmp_path_factory):
     return copy_repo(tmp_path_factory.mktemp("analyses") / "repo")
 
 
-def glued(notebook) -> dict[str, str]:
-    nb = json.loads(notebook.read_text(encoding="utf-8"))
-    values = {}
-    for cell in nb["cells"]:
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name:
-                values[name] = output["data"].get("application/papermill.record/text/plain", "")
-    return values
-
-
 @pytest.mark.parametrize("name", sorted(NON_DEFAULT))
 def test_analysis_runs_with_other_parameters(repo, name):
     args = [arg for pair in NON_DEFAULT[name] for arg in ("-p", pair)]
@@ -45,21 +36,21 @@ def test_analysis_runs_with_other_parameters(repo, name):
     out = repo / "_build" / "executed" / f"{name}-custom.ipynb"
     nb = json.loads(out.read_text(encoding="utf-8"))
     assert nb["metadata"]["papermill"]["parameters"]  # papermill recorded the reader's values
-    assert glued(out)
+    assert read_glue(out)
 
 
 def test_reader_parameters_change_the_results(repo):
     cli(repo, "run", "pooled_effects", "-p", "baseline_risk=0.2", check=True)
-    custom = glued(repo / "_build" / "executed" / "pooled_effects-custom.ipynb")
+    custom = read_glue(repo / "_build" / "executed" / "pooled_effects-custom.ipynb")
     assert custom["sof_baseline_risk"] == "20%"
     cli(repo, "run", "trial_surveillance", "-p", "as_of=2026-11-25", check=True)
-    later = glued(repo / "_build" / "executed" / "trial_surveillance-custom.ipynb")
+    later = read_glue(repo / "_build" / "executed" / "trial_surveillance-custom.ipynb")
     assert later["surveillance_as_of"] == "2026-11-25"
     assert int(later["n_trials_overdue"]) >= 1  # NCT04194671 ended in 2022, status not final
 
 
 def test_default_run_reproduces_the_books_numbers(repo, built_book):
     cli(repo, "run", "meta_analysis", check=True)
-    ours = glued(repo / "_build" / "executed" / "meta_analysis.ipynb")
-    book = glued(built_book / "_build" / "executed" / "meta_analysis.ipynb")
+    ours = read_glue(repo / "_build" / "executed" / "meta_analysis.ipynb")
+    book = read_glue(built_book / "_build" / "executed" / "meta_analysis.ipynb")
     assert ours == book

@@ -499,3 +499,46 @@ def test_release_refuses_an_evidence_date_after_it_or_before_the_last_release_s(
     assert f"release refused: evidence current to {day(released, 1)} is after" in refused.stderr
     assert release_files(repo) == before
     assert git(repo, "status", "--porcelain") == ""
+
+
+# ---------------------------------------------------------------------------------------------
+# what a release re-runs
+
+
+def test_a_release_reruns_only_changed_inputs_and_readers_of_the_version_or_evidence_date(repo):
+    """Releasing a version after a data change re-runs only the analyses whose inputs changed,
+    plus those that read the version or evidence date (both editions of each)."""
+    from conftest import edit_cell, table_rows
+
+    from livingreview.book.manifest import all_editions, load_manifest
+
+    project = Project(repo)
+    cli(repo, "run", check=True)  # every run of every edition, stamped
+    effect = table_rows(repo, "pooled_effects")[0]
+    note = f"{effect['notes']} Rechecked.".strip()
+    edit_cell(repo, "pooled_effects", effect["effect_id"], "notes", note)
+    commit_all(repo, "A pooled effect's note")
+    before = read_descriptor(project)
+    released = release_date(repo)
+    version = next_version(repo)
+    args = ["--date", released, "--evidence-current-to", released, "--note", "Note."]
+    result = cli(repo, "release", version, *args)
+    assert result.returncode == 0, result.stderr
+
+    after = read_descriptor(project)
+    stamped = {key for key in after if key != "resources" and after[key] != before.get(key)}
+    assert stamped == {"version", "x-evidence-current-to"}
+    changed = set(git(repo, "diff", "--name-only", "HEAD~1").split())  # the edit and the release
+    changed.discard("data/datapackage.json")  # its parts: the stamped keys above
+    assert {"data/pooled_effects.csv", "data/releases.csv"} <= changed
+    runs = all_editions(project, load_manifest(project))
+    expected = {
+        run.label
+        for run in runs
+        if changed & {project.rel(path) for path in run.inputs} or stamped & set(run.package)
+    }
+    executed = set(re.findall(r"^run   (.+?): ", result.stdout, flags=re.M))
+    assert executed == expected
+    readers = {r.label for r in runs if stamped & set(r.package)}
+    assert readers and readers <= executed  # a reader of the version is never left stale
+    assert len(executed) < len(runs)  # and a release no longer re-runs everything

@@ -15,6 +15,7 @@ import pytest
 
 from livingreview.book.pdf import CHROMIUM_ARGS
 from livingreview.book.serve import serve_folder
+from livingreview.data.releases import read_glue
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Vega's SVG marks: bars and cells (rect), points (symbol), CI lines and rules (rule)
@@ -341,17 +342,6 @@ def test_exercise_solutions_are_hidden_until_asked(server, browser):
     assert visit.errors == []
 
 
-def glued(notebook: Path) -> dict[str, str]:
-    """The values an executed notebook glued, as the text the chapters show."""
-    values = {}
-    for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name:
-                values[name] = output["data"].get("application/papermill.record/text/plain", "")
-    return values
-
-
 def chart_texts(visit: PageVisit, chart) -> list[str]:
     chart.locator("svg").first.wait_for(timeout=10_000)
     return chart.locator("svg .mark-text text").all_text_contents()
@@ -361,7 +351,7 @@ def test_baseline_risk_slider_recomputes_absolute_effects(server, browser, built
     from livingreview.analysis.pooled import risk_with_ratio
 
     base, _ = server
-    values = glued(built_book / "_build" / "executed" / "pooled_effects.ipynb")
+    values = read_glue(built_book / "_build" / "executed" / "pooled_effects.ipynb")
     visit = PageVisit(browser, base, "analyses/pooled_effects.html")
     slider = visit.page.locator(".vega-chart-controls input[type=range]")
     assert slider.count() == 1

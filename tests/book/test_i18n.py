@@ -17,6 +17,7 @@ from babel.messages.pofile import write_po
 
 from livingreview.analysis import i18n
 from livingreview.book.sphinx.translation import other_edition, page_coverage
+from livingreview.data.releases import read_glue
 
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -109,14 +110,14 @@ def test_table_headers_and_categories_translated_and_english_cells_marked(zh_cat
     markup = table._repr_html_()
     assert "<th>研究</th>" in markup and "<td>肾</td>" in markup
     assert "free text from the data" in markup  # free text stays as the data has it
-    assert i18n.ENGLISH_CELLS_NOTE["zh_CN"] in markup
+    assert i18n.english_cells_note("zh_CN") in markup
     i18n.use("en")
     english = TableHTML(frame, caption="Studies")._repr_html_()
-    assert "<th>Studies</th>" in english and i18n.ENGLISH_CELLS_NOTE["zh_CN"] not in english
+    assert "<th>Studies</th>" in english and i18n.english_cells_note("zh_CN") not in english
 
 
 def test_coverage_counts_translated_non_fuzzy_messages_per_page(tmp_path):
-    folder = tmp_path / "zh_CN" / "LC_MESSAGES"
+    folder = tmp_path / "locales" / "zh_CN" / "LC_MESSAGES"
     write_catalog(folder / "chapters" / "a.po", {"One": "一", "Two": "", "Three": "三"}, {"Three"})
     write_catalog(folder / "chapters" / "b.po", {"One": "一"})
     write_catalog(folder / "analysis.po", {"One": ""})  # the analyses' words: not a page
@@ -197,21 +198,11 @@ def test_a_new_translation_changes_only_the_translated_runs_fingerprint(mini_pro
 
 
 def _glue(notebook: Path) -> dict[str, str]:
-    """name -> text/plain (or the HTML with its content-derived element ids removed)."""
-    nb = json.loads(notebook.read_text(encoding="utf-8"))
-    found = {}
-    for cell in nb["cells"]:
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if not name:
-                continue
-            data = output["data"]
-            markup = data.get("application/papermill.record/text/html")
-            if markup is not None:
-                cells = re.findall(r"<td>(.*?)</td>", markup, flags=re.S)
-                found[name] = " ".join(cells)
-            else:
-                found[name] = data.get("application/papermill.record/text/plain", "")
+    """name -> text/plain, or for a table the text of its cells (the HTML's element ids derive
+    from its content)."""
+    found = read_glue(notebook)
+    for name, markup in read_glue(notebook, "text/html").items():
+        found[name] = " ".join(re.findall(r"<td>(.*?)</td>", markup, flags=re.S))
     return found
 
 
@@ -279,7 +270,7 @@ def test_every_page_links_to_the_same_page_in_the_other_edition(built_book):
 
 def test_pages_below_full_coverage_say_so_in_chinese(built_book):
     html = built_book / "_build" / "html" / "zh"
-    table = page_coverage(built_book / "locales", "zh_CN")
+    table = page_coverage(built_book, "zh_CN")
     assert table
     for docname, coverage in table.items():
         page = (html / f"{docname}.html").read_text(encoding="utf-8")

@@ -12,20 +12,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import write_manifest
+from conftest import make_notebook, write_manifest
 
 from livingreview.book import runner
 from livingreview.book.manifest import ManifestInvalid, load_manifest
 from livingreview.data.project import Project
+from livingreview.data.releases import read_glue
 
 
 def glued_total(project: Project, name: str) -> str:
-    nb = json.loads((project.executed_dir / f"{name}.ipynb").read_text())
-    for cell in nb["cells"]:
-        for output in cell.get("outputs", []):
-            if output.get("metadata", {}).get("scrapbook", {}).get("name") == "total":
-                return output["data"]["application/papermill.record/text/plain"]
-    raise AssertionError("no glued total")
+    return read_glue(project.executed_dir / f"{name}.ipynb")["total"]
 
 
 def decisions(project: Project) -> dict[str, runner.Decision]:
@@ -133,6 +129,91 @@ def test_failing_notebook_reports_name_and_traceback(executed):
     assert "analysis 'other' failed" in message
     assert "analyses/other.ipynb" in message
     assert "ZeroDivisionError" in message
+
+
+def write_package(root: Path, version: str = "1.0.0", a_type: str = "integer") -> None:
+    """A Data Package for the mini project: tables a (a.csv) and b (b.csv)."""
+    tables = [("a", "x", a_type), ("b", "y", "integer")]
+    descriptor = {
+        "name": "mini",
+        "version": version,
+        "x-evidence-current-to": "2026-01-01",
+        "resources": [
+            {"name": n, "path": f"{n}.csv", "schema": {"fields": [{"name": c, "type": t}]}}
+            for n, c, t in tables
+        ],
+    }
+    (root / "data" / "datapackage.json").write_text(json.dumps(descriptor, indent=1))
+
+
+def declare_package(root: Path, package: str, body: str = "") -> None:
+    """``counts`` declares a.csv and the Data Package (with ``package`` keys); ``body``, when
+    given, replaces its notebook's code."""
+    if body:
+        make_notebook(root / "analyses" / "counts.ipynb", 'source = "a.csv"\nfactor = 1\n', body)
+    write_manifest(root)
+    manifest = root / "analyses" / "manifest.yml"
+    manifest.write_text(
+        manifest.read_text().replace(
+            "inputs: [data/a.csv]",
+            f"inputs: [data/a.csv, data/datapackage.json]\n    package: {package}",
+        )
+    )
+
+
+def test_a_run_fingerprints_only_the_parts_of_the_data_package_it_reads(mini_project):
+    project = Project(mini_project)
+    write_package(mini_project)
+    declare_package(mini_project, "[]")
+
+    def fingerprints() -> dict[str, dict]:
+        return {r.name: runner.fingerprint(project, r, "code") for r in load_manifest(project)}
+
+    first = fingerprints()
+    assert set(first["counts"]["inputs"]) == {"data/a.csv", "data/datapackage.json#resources/a"}
+    write_package(mini_project, version="1.1.0")  # a release: not read by counts
+    assert fingerprints() == first
+    write_package(mini_project, version="1.1.0", a_type="number")  # the schema counts reads
+    changed = fingerprints()
+    reasons = runner._why_changed(first["counts"], changed["counts"])
+    assert reasons == ["data/datapackage.json#resources/a changed"]
+    assert changed["other"] == first["other"]
+    declare_package(mini_project, "[version]")  # now it reads the version: a release re-runs it
+    before = fingerprints()
+    write_package(mini_project, version="1.2.0", a_type="number")
+    reasons = runner._why_changed(before["counts"], fingerprints()["counts"])
+    assert reasons == ["data/datapackage.json#version changed"]
+
+
+def test_reading_an_undeclared_part_of_the_data_package_fails_the_run(mini_project):
+    project = Project(mini_project)
+    write_package(mini_project)
+    body = """
+        import livingreview
+        from myst_nb import glue
+        from livingreview.data.package import read_descriptor
+        glue("total", read_descriptor()["version"], display=False)
+    """
+    declare_package(mini_project, "[]", body)
+    with pytest.raises(runner.AnalysisFailed) as failure:
+        runner.run_analyses(project, load_manifest(project), report=lambda _: None)
+    message = str(failure.value)
+    assert "'version' of data/datapackage.json" in message and "'package'" in message
+    assert len(message.splitlines()) == 1  # a user error, no traceback
+
+    declare_package(mini_project, "[version]")
+    runner.run_analyses(project, load_manifest(project), report=lambda _: None)
+    assert glued_total(project, "counts") == repr("1.0.0")  # a glued str shows quoted
+
+    # opening the descriptor itself would bypass the check
+    body = """
+        import json, livingreview
+        from myst_nb import glue
+        glue("total", json.load(open("data/datapackage.json"))["version"], display=False)
+    """
+    declare_package(mini_project, "[version]", body)
+    with pytest.raises(runner.AnalysisFailed, match="read it with livingreview.data.package"):
+        runner.run_analyses(project, load_manifest(project), report=lambda _: None)
 
 
 def manifest_errors(root) -> list[str]:

@@ -36,8 +36,10 @@ def note_glue_sources(app, docname: str, source: list[str]) -> None:
     # Catalogs hold the pages' own words; the stamp is the extension's, translated there.
     if docname in project.review_chapters() and app.builder.name != "gettext":
         from livingreview.book.sphinx.translation import _
+        from livingreview.data.editions import SOURCE_LANGUAGE
 
-        words = _ if (app.config.language or "en") != "en" else (lambda text: text)
+        translated = (app.config.language or SOURCE_LANGUAGE) != SOURCE_LANGUAGE
+        words = _ if translated else (lambda text: text)
         source[0] = _with_stamp(source[0], chapter_stamp(project, sorted(inputs), words))
         for path in stamp_sources(project):
             env.note_dependency(str(path))

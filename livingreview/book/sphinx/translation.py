@@ -20,11 +20,13 @@ from docutils import nodes
 from livingreview.book.editions import (  # noqa: F401 - the extension's view of the editions
     EXTENSION_LOCALE_DIR as LOCALE_DIR,
 )
-from livingreview.book.editions import (
-    FOLDERS,
-    NAMES,
-    coverage_note,
-    page_coverage,
+from livingreview.book.editions import coverage_note, page_coverage
+from livingreview.data.editions import (
+    LANGUAGES,
+    SOURCE_LANGUAGE,
+    edition,
+    read_po,
+    switcher_target,
 )
 from sphinx.locale import get_translation
 from sphinx.transforms import SphinxTransform
@@ -62,7 +64,6 @@ def _(message: str) -> str:
 def _compile_catalog(app) -> None:
     """Compile the extension's .po into the build folder, then register it with Sphinx."""
     from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
 
     target = Path(app.doctreedir).parent / "livingreview-locale"
     for po in LOCALE_DIR.glob("*/LC_MESSAGES/*.po"):
@@ -70,8 +71,7 @@ def _compile_catalog(app) -> None:
         if mo.is_file() and mo.stat().st_mtime >= po.stat().st_mtime:
             continue
         mo.parent.mkdir(parents=True, exist_ok=True)
-        with po.open("rb") as handle:
-            catalog = read_po(handle)
+        catalog = read_po(po)
         with mo.open("wb") as handle:
             write_mo(handle, catalog)
     app.add_message_catalog(CATALOG, str(target))
@@ -79,7 +79,7 @@ def _compile_catalog(app) -> None:
 
 def _translate_title(app, config) -> None:
     _compile_catalog(app)  # registered in every edition: English gets its own words back
-    if config.language and config.language != "en":
+    if config.language and config.language != SOURCE_LANGUAGE:
         if config.html_title:
             config.html_title = _(config.html_title)
 
@@ -88,13 +88,13 @@ def add_coverage_note(app, doctree) -> None:
     """Under the page's title (chapters and notebooks alike), after Sphinx has translated it."""
     from docutils import nodes
 
-    language = app.config.language or "en"
-    if language == "en":
+    language = app.config.language or SOURCE_LANGUAGE
+    if language == SOURCE_LANGUAGE:
         return
     # read once per build (on the app: the environment is pickled between builds)
     table = getattr(app, "livingreview_coverage", None)
     if table is None:
-        table = page_coverage(Path(app.srcdir) / "locales", language)
+        table = page_coverage(Path(app.srcdir), language)
         app.livingreview_coverage = table
     coverage = table.get(app.env.docname)
     if coverage is None or coverage.percent >= 100:
@@ -111,7 +111,7 @@ def translate_toc_captions(app, doctree) -> None:
     """The part captions of ``_toc.yml`` ("The review", "Analyses"…) in the edition's words."""
     from sphinx import addnodes
 
-    if (app.config.language or "en") == "en":
+    if (app.config.language or SOURCE_LANGUAGE) == SOURCE_LANGUAGE:
         return
     for toctree in doctree.findall(addnodes.toctree):
         if toctree.get("caption"):
@@ -120,24 +120,20 @@ def translate_toc_captions(app, doctree) -> None:
 
 def other_edition(pagename: str, language: str) -> tuple[str, str, str, str]:
     """(href, label, hreflang, language) of the same page in the other edition."""
-    depth = pagename.count("/")
-    up = "../" * depth
-    if language == "en":
-        target = "zh_CN"
-        href = f"{up}{FOLDERS[target]}/{pagename}.html"
-    else:
-        target = "en"
-        href = f"{up}{'../' * FOLDERS[language].count('/')}../{pagename}.html"
-    label, hreflang = NAMES[target]
-    return href, label, hreflang, target
+    up = "../" * pagename.count("/")
+    here, target = edition(language), switcher_target(language)
+    if here.translated:  # up out of the edition's folder to the site root
+        up += "../" * here.folder.count("/") + "../"
+    href = f"{up}{target.folder}/{pagename}.html" if target.folder else f"{up}{pagename}.html"
+    return href, target.label, target.html_lang, target.language
 
 
 def add_switcher(app, pagename: str, templatename: str, context: dict, doctree) -> None:
-    language = app.config.language or "en"
-    if language not in FOLDERS or doctree is None:
+    language = app.config.language or SOURCE_LANGUAGE
+    if language not in LANGUAGES or doctree is None:
         return
-    href, label, hreflang, _target = other_edition(pagename, language)
-    title = "Read this page in English" if language != "en" else "阅读本页中文版"
+    href, label, hreflang, target = other_edition(pagename, language)
+    title = edition(target).switch_title
     switch = (
         f'<nav class="language-switcher" aria-label="{html.escape(_("Language"))}">'
         f'<a class="language-switcher-link" href="{html.escape(href)}" hreflang="{hreflang}" '
