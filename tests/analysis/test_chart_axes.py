@@ -16,6 +16,7 @@ from conftest import REPO
 
 from livingreview.analysis import charts, evidence, i18n, meta, pooled, prisma, trials
 from livingreview.analysis.display import ChartHTML
+from livingreview.data.editions import EDITIONS
 from livingreview.data.package import evidence_current_to, load_table, resources
 
 POSITIONAL = ("x", "y", "row", "column")
@@ -98,7 +99,7 @@ def test_every_chart_builder_the_notebooks_call_is_checked():
     assert drawing <= checked, f"charts drawn by the analyses but not checked: {drawing - checked}"
 
 
-@pytest.fixture(params=i18n.LANGUAGES)
+@pytest.fixture(params=[e.language for e in EDITIONS])
 def language(request):
     i18n.use(request.param)
     yield request.param
