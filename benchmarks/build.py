@@ -94,8 +94,9 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> float
 
 
 def copy_of(tmp: Path, name: str) -> Path:
+    """A copy of the snapshot taken when the run started (edits made meanwhile stay out)."""
     root = tmp / name
-    shutil.copytree(REPO, root, ignore=IGNORE)
+    shutil.copytree(tmp / "snapshot", root)
     return root
 
 
@@ -512,6 +513,7 @@ def main(argv: list[str] | None = None) -> int:
         work.append(("watch", lambda tmp: bench_watch(copy_of(tmp, "watched"), figures)))
 
     with tempfile.TemporaryDirectory(prefix="livingreview-bench-") as tmp:
+        shutil.copytree(REPO, Path(tmp) / "snapshot", ignore=IGNORE)
         for name, bench in work:
             say(f"stage {name} ...")
             start = time.perf_counter()
