@@ -280,11 +280,12 @@ LIST_ITEM = re.compile(r"^\s*(?:[-+]|\d+\.)\s+")
 
 
 class ChapterEdit:
-    """Append a marker to the first plain paragraph of a chapter that has a page."""
+    """Append a marker to the first plain paragraph of a chapter found as such on its page."""
 
     MARKER = " Benchmark marker 4711."
 
     def __init__(self, root: Path, chapter: str):
+        page = (root / "_build" / "html" / "chapters" / f"{chapter}.html").read_text("utf-8")
         self.path = root / "chapters" / f"{chapter}.md"
         self.original = self.path.read_text(encoding="utf-8")
         lines = self.original.splitlines(keepends=True)
@@ -293,7 +294,13 @@ class ChapterEdit:
             fence ^= line.lstrip().startswith(("```", ":::"))
             text = line.rstrip("\n")
             nxt = lines[number + 1].strip() if number + 1 < len(lines) else ""
-            if not fence and not nxt and text.endswith(".") and PLAIN.fullmatch(text):
+            shown = LIST_ITEM.sub("", text)
+            if (
+                not (fence or nxt)
+                and PLAIN.fullmatch(text)
+                and shown.endswith(".")
+                and shown in page
+            ):
                 lines[number] = text + self.MARKER + "\n"
                 # as the page shows it: a list item without its bullet or number
                 self.paragraph = LIST_ITEM.sub("", text)
@@ -307,17 +314,20 @@ class ChapterEdit:
 
 
 class TranslationEdit:
-    """Append a marker to a one-line plain msgstr of the chapter's Chinese catalog."""
+    """Append a marker to a one-line plain msgstr of the chapter's Chinese catalog that its
+    Chinese page shows as such (hidden text such as a solution counts: the check reads the
+    page's whole text)."""
 
     MARKER = "（基准测试标记）"
 
     def __init__(self, root: Path, chapter: str, avoid: str = ""):
+        page = (root / "_build" / "html" / "zh" / "chapters" / f"{chapter}.html").read_text("utf-8")
         self.path = root / "locales" / ZH / "LC_MESSAGES" / "chapters" / f"{chapter}.po"
         self.original = self.path.read_text(encoding="utf-8")
         pairs = re.finditer(r'^msgid "(.+)"\nmsgstr "(.+)"$', self.original, re.MULTILINE)
         for match in pairs:
             english, text = match.groups()
-            if english == avoid:  # the chapter edit changed this paragraph: no translation now
+            if english == avoid or text not in page:  # the chapter edit made it untranslated
                 continue
             if PLAIN.fullmatch(text) and '"' not in text and re.search(r"[\u4e00-\u9fff]", text):
                 self.expected = text + self.MARKER
@@ -373,7 +383,7 @@ def bench_watch(root: Path, figures: dict) -> None:
                 while time.perf_counter() - start < timeout:
                     try:
                         # a reloading page may briefly have no body
-                        if page.evaluate("t => !!document.body?.innerText?.includes(t)", text):
+                        if page.evaluate("t => !!document.body?.textContent?.includes(t)", text):
                             return time.perf_counter() - start
                     except Exception:  # the page navigated while we asked
                         pass
