@@ -1,9 +1,9 @@
 """``livingreview serve --watch``: rebuild when an author saves, and reload the open page.
 
 watchfiles (a maintained watcher, Rust notify underneath) reports changes to the data, the
-chapters, the analyses and the book's configuration; each batch runs what ``make book`` runs,
-which re-executes only the analyses the change touched. A failed validation or build is
-printed and the last good book stays served.
+chapters, the analyses, the translations and the book's configuration; each batch runs what
+``make book`` runs, which re-executes only the analyses the change touched. A failed validation
+or build is printed and the last good book stays served.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from collections.abc import Callable
 from livingreview.data.project import Project
 from livingreview.errors import LivingReviewError
 
-WATCHED = ("data", "chapters", "analyses", "_static", "_templates", "_config.yml", "_toc.yml")
+WATCHED = (
+    "data", "chapters", "analyses", "locales", "_static", "_templates", "_config.yml", "_toc.yml",
+)  # fmt: skip
 
 
 def _source_file(change, path: str) -> bool:
@@ -50,7 +52,7 @@ def watch_and_rebuild(
     from watchfiles import watch
 
     paths = [project.root / name for name in WATCHED if (project.root / name).exists()]
-    report("watching data/, chapters/, analyses/ and the book configuration")
+    report("watching data/, chapters/, analyses/, locales/ and the book configuration")
     for changes in watch(*paths, watch_filter=_source_file, debounce=100, step=20, stop_event=stop):
         names = sorted({project.rel(path) for _, path in changes})
         report(f"changed: {', '.join(names)}")

@@ -7,6 +7,7 @@ bibliography style (``livingreview.book.sphinx.bibstyle``) prints it.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING
 
@@ -45,10 +46,18 @@ def _is_others(person: Person) -> bool:
     return str(person).strip().lower() == "others"
 
 
+@functools.cache
+def _plain_text():
+    """pybtex's plain-text backend, looked up once (each lookup scans the installed packages)."""
+    from pybtex.plugin import find_plugin
+
+    return find_plugin("pybtex.backends", "text")()
+
+
 def family_name(person: Person) -> str:
     """The name a citation shows: particles and last names, LaTeX rendered as plain text."""
     parts = [*person.rich_prelast_names, *person.rich_last_names]
-    return " ".join(part.render_as("text") for part in parts)
+    return " ".join(part.render(_plain_text()) for part in parts)
 
 
 def author_year(entry: Entry) -> str:

@@ -146,8 +146,22 @@ def add_switcher(app, pagename: str, templatename: str, context: dict, doctree) 
     )
 
 
+def drop_message_documents(app, doctree) -> None:
+    """Let translated nodes belong to their page again.
+
+    Sphinx parses each translation as a small document of its own and moves its nodes into
+    the page; they keep a reference to that document, which is pickled with the page: the
+    Chinese doctrees were ten times the English ones, and reading them back (once per page
+    written, once per numbered reference) was most of the Chinese edition's build time.
+    """
+    for node in doctree.findall():
+        if node is not doctree and node.__dict__.get("_document") is not None:
+            node.document = None  # the page's document, through the parent
+
+
 def register(app) -> None:
     app.add_transform(SourceForNestedTables)
+    app.connect("doctree-read", drop_message_documents, priority=900)
     app.connect("config-inited", _translate_title)
     app.connect("doctree-read", add_coverage_note)
     app.connect("doctree-read", translate_toc_captions)
