@@ -44,5 +44,26 @@ def fold_below_output(cell: nodes.Element) -> None:
         fold["classes"] = [c for c in fold["classes"] if c != "above-input"] + ["below-output"]
 
 
+def visit_fold(self, node) -> None:
+    """myst-nb's fold, with the two labels as <span>: a <summary> holds phrasing content only,
+    and myst-nb's <p> labels make every analysis page invalid HTML (Nu HTML checker)."""
+    from html import escape
+
+    classes = " ".join(node["classes"])
+    self.body.append(f'<details class="admonition hide {classes}">\n')
+    self.body.append('<summary aria-label="Toggle hidden content">\n')
+    for state, prompt in (("collapsed", "prompt_show"), ("expanded", "prompt_hide")):
+        self.body.append(f'<span class="{state} admonition-title">{escape(node[prompt])}</span>\n')
+    self.body.append("</summary>\n")
+
+
+def _override_fold_markup(app) -> None:
+    # after every extension's setup, so that myst-nb's own registration is the one replaced
+    from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput
+
+    app.add_node(HideCodeCellNode, override=True, html=(visit_fold, depart_HideCellInput))
+
+
 def register(app) -> None:
     app.add_post_transform(CodeAfterResults)
+    app.connect("builder-inited", _override_fold_markup)
