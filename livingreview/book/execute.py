@@ -16,6 +16,9 @@ import sys
 import yaml
 
 USER_ERROR = 3
+# The kernel never started (it died before its first reply, as when two kernels launched at
+# once race for the same ports): nothing was executed, so the runner may try again.
+KERNEL_START_FAILED = 4
 
 
 def user_error_names() -> set[str]:
@@ -60,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
             print(" ".join(str(exc.evalue).split()), file=sys.stderr)
             return USER_ERROR
         raise
+    except RuntimeError as exc:
+        if "before replying to kernel_info" not in str(exc):
+            raise
+        print(f"the kernel did not start: {exc}", file=sys.stderr)
+        return KERNEL_START_FAILED
     return 0
 
 

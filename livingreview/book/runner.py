@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from livingreview.book.execute import USER_ERROR
+from livingreview.book.execute import KERNEL_START_FAILED, USER_ERROR
 from livingreview.book.manifest import Run, check_parameters, read_parameters
 from livingreview.data import guard, package
 from livingreview.data.editions import SOURCE_LANGUAGE, edition
@@ -243,6 +243,10 @@ def _environment(project: Project, run: Run) -> dict[str, str]:
     return env
 
 
+# Attempts at starting a run's kernel: a kernel that dies before its first reply executed nothing.
+KERNEL_STARTS = 3
+
+
 def execute_run(project: Project, run: Run, code: str) -> None:
     """Execute one run with papermill into a temporary file, then publish it with its stamp."""
     problems = check_parameters(run.notebook, run.parameters)
@@ -258,9 +262,11 @@ def execute_run(project: Project, run: Run, code: str) -> None:
             sys.executable, "-m", "livingreview.book.execute", str(run.notebook), str(tmp_out),
             "--parameters", yaml.safe_dump(run.parameters or {}), "--cwd", str(project.root),
         ]  # fmt: skip
-        proc = subprocess.run(
-            cmd, capture_output=True, text=True, env=_environment(project, run), cwd=project.root
-        )
+        for _attempt in range(KERNEL_STARTS):
+            env = _environment(project, run)
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=project.root)
+            if proc.returncode != KERNEL_START_FAILED:
+                break
         if proc.returncode == USER_ERROR:  # raised on purpose by the notebook: its message only
             raise AnalysisFailed({run.name: ANSI.sub("", proc.stderr).strip().splitlines()[-1]})
         if proc.returncode != 0:

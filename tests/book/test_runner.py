@@ -430,3 +430,34 @@ def test_a_custom_runs_page_shows_each_result_before_its_folded_code(tmp_path):
         < page.index("<details><summary>Show code</summary>")
         < page.index("print(41 + 1)")
     )
+
+
+def test_a_kernel_that_dies_before_its_first_reply_is_started_again(mini_project, monkeypatch):
+    """Two kernels launched at once can race for ports and die before replying: nothing was
+    executed, so the run starts a new kernel instead of failing the build."""
+    import papermill
+
+    from livingreview.book import execute
+
+    def dies(*args, **kwargs):
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(papermill, "execute_notebook", dies)
+    notebook = str(mini_project / "analyses" / "counts.ipynb")
+    args = [notebook, str(mini_project / "out.ipynb"), "--cwd", str(mini_project)]
+    assert execute.main(args) == execute.KERNEL_START_FAILED
+    monkeypatch.undo()
+
+    real_run, calls = subprocess.run, []
+
+    def first_start_fails(cmd, **kwargs):
+        calls.append(cmd)
+        if len(calls) == 1:
+            return subprocess.CompletedProcess(cmd, execute.KERNEL_START_FAILED, "", "died")
+        return real_run(cmd, **kwargs)
+
+    monkeypatch.setattr(runner.subprocess, "run", first_start_fails)
+    project = Project(mini_project)
+    counts = [r for r in load_manifest(project) if r.name == "counts"]
+    runner.run_analyses(project, counts, report=lambda _: None)
+    assert len(calls) == 2 and glued_total(project, "counts") == "3"
