@@ -121,7 +121,8 @@ TRIAL_SOURCES = ("source review", "review search")
 
 
 def trials_table(listed_in: str = "source review", project: Project | None = None) -> pd.DataFrame:
-    """Registered trials listed in the source, or found by this review's own search.
+    """Registered trials listed in the source, or found by this review's own look-ups
+    (not a systematic search).
 
     Where the registry's own record was read, its status, dates, phase and enrollment are
     shown "as of the registry record of DATE" (its last update posted), never as simply current;

@@ -58,6 +58,9 @@ def complete_runs(rows: list[dict[str, str]], sources: list[str]) -> dict[str, s
         run = (row.get("run_id") or "").strip()
         if (row.get("kind") or "").strip() != SCHEDULED or not run:
             continue
+        hits, retrieved = ((row.get(k) or "").strip() for k in ("hits", "retrieved"))
+        if hits.isdigit() and retrieved.isdigit() and int(retrieved) < int(hits):
+            continue  # records the source reported but the run did not get: not complete
         found.setdefault(run, set()).add((row.get("source") or "").strip())
         day[run] = max(day.get(run, ""), (row.get("date") or "").strip())
     if not sources:

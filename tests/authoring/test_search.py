@@ -365,3 +365,44 @@ def test_the_cli_prints_each_request_in_a_dry_run_and_screening_import_exits_non
     assert proc.returncode != 0
     assert f"{bad}: row 2, column record_id" in proc.stderr
     assert data_bytes(project) == before
+
+
+def test_identifiers_from_bibtex_and_secondary_ids_are_read_as_what_they_are():
+    from livingreview.authoring.search.records import find_ids, normal
+
+    # a DOI in a BibTeX field ends before the closing brace, so a search hit's DOI matches it
+    assert find_ids("doi = {10.1056/NEJMra2403213},") == {"DOI:10.1056/nejmra2403213"}
+    # an id that would split the ';'-separated identifiers cell is not taken
+    assert normal("DOI", "10.1002/(SICI)1097-0258(19990115)18:1;2-Z") is None
+    assert normal("DOI", "10.1000/ok") == "DOI:10.1000/ok"
+
+
+def test_another_trials_nct_number_among_secondary_ids_does_not_make_a_trial_known():
+    from livingreview.authoring.search import ctgov
+
+    study = {
+        "protocolSection": {
+            "identificationModule": {
+                "nctId": "NCT09990009",
+                "briefTitle": "A follow-up study",
+                "secondaryIdInfos": [{"id": "NCT03369275"}, {"id": "2017-001234-56"}],
+            },
+            "statusModule": {"startDateStruct": {"date": "2027-01"}},
+        }
+    }
+    record = ctgov.parse_study(study)
+    assert "NCT:NCT03369275" not in record.ids and "EUDRACT:2017-001234-56" in record.ids
+
+
+def test_a_run_that_got_fewer_records_than_a_source_reported_is_not_complete():
+    from livingreview.data.searches import last_complete_search
+
+    def row(source, hits, retrieved):
+        return {"kind": SCHEDULED, "run_id": "R1", "date": "2027-01-04", "source": source,
+                "hits": hits, "retrieved": retrieved}  # fmt: skip
+
+    sources = ["ClinicalTrials.gov", "PubMed"]
+    whole = [row("ClinicalTrials.gov", "12", "12"), row("PubMed", "30", "30")]
+    assert last_complete_search(whole, sources) == "2027-01-04"
+    short = [row("ClinicalTrials.gov", "12", "12"), row("PubMed", "30", "20")]
+    assert last_complete_search(short, sources) is None

@@ -76,8 +76,8 @@ def test_stamp_says_when_the_evidence_was_last_searched_and_the_next_update_is_d
     one, two = RUN.format(run="20260902T080000Z"), RUN.format(run="20261015T080000Z")
     with_log(
         project,
-        f"S001,2026-09-02,PubMed,q,3,0,,{one}\nS002,2026-09-02,ClinicalTrials.gov,q,3,0,,{one}\n"
-        f"S003,2026-10-15,PubMed,q,1,0,,{two}\nS004,2026-10-15,ClinicalTrials.gov,q,1,0,,{two}\n",
+        f"S001,2026-09-02,PubMed,q,0,0,,{one}\nS002,2026-09-02,ClinicalTrials.gov,q,0,0,,{one}\n"
+        f"S003,2026-10-15,PubMed,q,0,0,,{two}\nS004,2026-10-15,ClinicalTrials.gov,q,0,0,,{two}\n",
     )
     snapshot(project, "0.1.0", "2026-09-01")
     assert releases.chapter_stamp(project, ["data/a.csv"]) == (

@@ -67,7 +67,9 @@ def parse_study(study: dict) -> Record:
     ]
     org = (ident.get("orgStudyIdInfo") or {}).get("id", "")
     for text in [*secondary, str(org)]:
-        ids += sorted(find_ids(text) - set(ids))
+        # another study's NCT number listed here (a parent or follow-up trial) must not make
+        # this one "known": only other registries' numbers identify the same study
+        ids += sorted({i for i in find_ids(text) if not i.startswith("NCT:")} - set(ids))
     status = study["protocolSection"].get("statusModule") or {}
     year = year_of((status.get("startDateStruct") or {}).get("date", "")) or year_of(
         status.get("studyFirstSubmitDate", "")

@@ -40,12 +40,16 @@ def runs_dir(project: Project) -> Path:
 
 
 def next_search_ids(project: Project, n: int) -> list[str]:
-    """``n`` search ids after the log's highest (S080, S081, ...)."""
+    """``n`` search ids after the highest in the log or in screening (S080, S081, ...): a run
+    cut off between writing screening and the log must not hand its ids out again."""
     rows = csvio.dict_rows((project.data_dir / LOG_FILE).read_text(encoding="utf-8"))[1]
-    numbers = [int(r["search_id"][1:]) for r in rows if re.match(r"^S\d{3}$", r["search_id"])]
+    screening = project.data_dir / "screening.csv"
+    if screening.is_file():
+        rows += csvio.dict_rows(screening.read_text(encoding="utf-8"))[1]
+    numbers = [
+        int(r["search_id"][1:]) for r in rows if re.match(r"^S\d{3,}$", r.get("search_id") or "")
+    ]
     start = max(numbers, default=-1) + 1
-    if start + n > 1000:
-        raise LogError("data/surveillance_log.csv: search ids S000-S999 are used up")
     return [f"S{start + i:03d}" for i in range(n)]
 
 

@@ -17,7 +17,8 @@ PATTERNS = (
         "PMID",
         re.compile(r"(?:\bPMID[:\s]*|pubmed\.ncbi\.nlm\.nih\.gov/|/pubmed/)(\d{5,9})\b", re.I),
     ),
-    ("DOI", re.compile(r"\b(10\.\d{4,9}/[^\s\"'<>;,]+[^\s\"'<>;,.)\]])", re.I)),
+    # a DOI ends before BibTeX's closing brace
+    ("DOI", re.compile(r"\b(10\.\d{4,9}/[^\s\"'<>;,{}]+[^\s\"'<>;,.)\]{}])", re.I)),
     ("EUCT", re.compile(r"\b(\d{4}-5\d{5}-\d{2}-\d{2})\b")),
     ("EUDRACT", re.compile(r"\b(\d{4}-\d{6}-\d{2})\b(?!-\d)")),
     ("CHICTR", re.compile(r"\b(ChiCTR[-A-Z]*\d{6,})\b", re.I)),
@@ -31,7 +32,8 @@ TYPES = tuple(name for name, _ in PATTERNS)
 def normal(kind: str, value: str) -> str | None:
     """'TYPE:value' with the value in one case (DOIs lower case, registry ids upper), or None."""
     kind, value = kind.upper(), value.strip()
-    if not value or kind not in TYPES:
+    # the identifiers cell lists ids separated by ';': an id holding one (or a space) is unusable
+    if not value or kind not in TYPES or re.search(r"[;\s]", value):
         return None
     if kind == "DOI":
         value = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", "", value, flags=re.I).lower()
