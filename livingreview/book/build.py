@@ -186,6 +186,7 @@ def run_jupyter_book(args: list[str], cwd: Path) -> tuple[int, str]:
     from myst_nb.ext.glue.crossref import read_glue_cache
 
     read_glue_cache.cache_clear()  # glue read by an earlier build in this process is stale
+    _forget_translations()
     buffer = io.StringIO()
     previous = Path.cwd()
     try:
@@ -197,6 +198,18 @@ def run_jupyter_book(args: list[str], cwd: Path) -> tuple[int, str]:
         return 1, f"{buffer.getvalue()}\n{exc}"
     finally:
         os.chdir(previous)
+
+
+def _forget_translations() -> None:
+    """Drop the message catalogs an earlier build in this process loaded: gettext and Sphinx
+    keep each by its path, so ``serve --watch`` would render a translator's edit with the old
+    catalog (a new process, as ``livingreview book``, reads it afresh)."""
+    import gettext
+
+    from sphinx import locale
+
+    locale.translators.clear()
+    gettext._translations.clear()  # gettext's own cache of compiled catalogs, by path
 
 
 # Jupyter Book's index.html when the root page is elsewhere: a bare refresh, not an HTML page.
