@@ -134,77 +134,39 @@ def _check(readable: frozenset[str], part: str) -> None:
     )
 
 
-class _CheckedDescriptor(dict):
-    """The descriptor inside an analysis run: reading an undeclared part raises, so a run
-    cannot go stale when a part its fingerprint leaves out changes."""
-
-    def __init__(self, descriptor: dict, readable: frozenset[str]):
-        super().__init__(descriptor)
-        self._readable = readable
-
-    def __getitem__(self, key):
-        _check(self._readable, key)
-        return super().__getitem__(key)
-
-    def get(self, key, default=None):
-        _check(self._readable, key)
-        return super().get(key, default)
-
-    def __contains__(self, key) -> bool:
-        _check(self._readable, key)
-        return super().__contains__(key)
-
-    def _whole(self):
-        for key in super().keys():
-            _check(self._readable, key)
-
-    def __iter__(self):
-        self._whole()
-        return super().__iter__()
-
-    def keys(self):
-        self._whole()
-        return super().keys()
-
-    def values(self):
-        self._whole()
-        return super().values()
-
-    def items(self):
-        self._whole()
-        return super().items()
-
-
-class _CheckedTables(dict):
-    """The tables inside an analysis run: one table's schema needs that table declared; all
-    of them (iterating) need ``resources``."""
+class _Checked(dict):
+    """A mapping inside an analysis run whose reads are checked against what the run's
+    manifest entry declares: reading an undeclared part raises, so a run cannot go stale when
+    a part its fingerprint leaves out changes."""
 
     def __init__(self, found: dict, readable: frozenset[str]):
         super().__init__(found)
         self._readable = readable
 
-    def __getitem__(self, name):
-        _check(self._readable, table_part(name))
-        return super().__getitem__(name)
+    def _part(self, key) -> str:
+        """The declared part that reading ``key`` needs."""
+        return key
 
-    def get(self, name, default=None):
-        _check(self._readable, table_part(name))
-        return super().get(name, default)
+    def _whole(self) -> None:
+        """Check what reading every entry needs."""
+        for key in super().keys():
+            _check(self._readable, self._part(key))
 
-    def __contains__(self, name) -> bool:
-        _check(self._readable, table_part(name))
-        return super().__contains__(name)
+    def __getitem__(self, key):
+        _check(self._readable, self._part(key))
+        return super().__getitem__(key)
 
-    def _whole(self):
-        _check(self._readable, ALL_RESOURCES)
+    def get(self, key, default=None):
+        _check(self._readable, self._part(key))
+        return super().get(key, default)
+
+    def __contains__(self, key) -> bool:
+        _check(self._readable, self._part(key))
+        return super().__contains__(key)
 
     def __iter__(self):
         self._whole()
         return super().__iter__()
-
-    def __len__(self) -> int:
-        self._whole()
-        return super().__len__()
 
     def keys(self):
         self._whole()
@@ -217,6 +179,25 @@ class _CheckedTables(dict):
     def items(self):
         self._whole()
         return super().items()
+
+
+class _CheckedDescriptor(_Checked):
+    """The descriptor: each package-level key is a part of its own."""
+
+
+class _CheckedTables(_Checked):
+    """The tables: one table's schema needs that table declared; all of them (iterating,
+    counting) need ``resources``."""
+
+    def _part(self, name) -> str:
+        return table_part(name)
+
+    def _whole(self) -> None:
+        _check(self._readable, ALL_RESOURCES)
+
+    def __len__(self) -> int:
+        self._whole()
+        return super().__len__()
 
 
 def evidence_current_to(project: Project | None = None) -> str:
