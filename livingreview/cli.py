@@ -185,21 +185,54 @@ REFERENCE = "reference"  # `add reference`: a bibliography entry, not a table ro
 REF_PANEL = "add reference"
 
 
-@app.command()
+def _tables_help() -> str:
+    """The tables `add` takes, read from the data package (not typed here)."""
+    from livingreview.data.package import resources
+    from livingreview.data.project import ProjectNotFound
+
+    try:
+        names = list(resources(find_project()))
+    except (ProjectNotFound, OSError, ValueError):
+        return "Tables: run this inside the book's checkout to list them."
+    return (
+        f"Tables (data/datapackage.json): {', '.join(names)}; and '{REFERENCE}' for an entry of "
+        "data/references.bib.\n`livingreview add TABLE --help` lists a table's columns, their "
+        "types, allowed values and when each is required."
+    )
+
+
+# `add --help` and `add TABLE --help` are generated from the data package: the tables, and a
+# table's columns with their rules, are never typed in this file
+@app.command(context_settings={"help_option_names": []})
 @reports_errors
 def add(
+    ctx: typer.Context,
     table: Annotated[
-        str,
+        str | None,
         typer.Argument(
             help="Table name (e.g. preclinical_studies) or file; or 'reference' for a "
-            "bibliography entry."
+            "bibliography entry. The tables are listed below.",
+            show_default=False,
         ),
-    ],
+    ] = None,
     assignments: Annotated[
         list[str] | None,
         typer.Option("--set", help="A cell of the new row: column=value (repeat per column)."),
     ] = None,
-    prompt: Annotated[bool, typer.Option("--prompt", help="Ask for every column.")] = False,
+    prompt: Annotated[
+        bool,
+        typer.Option(
+            "--prompt",
+            help="Ask for every column; each answer, and each rule across columns, is checked "
+            "as soon as its answers are in.",
+        ),
+    ] = False,
+    show_help: Annotated[
+        bool,
+        typer.Option(
+            "--help", "-h", help="Show this help and the tables; after TABLE, its columns."
+        ),
+    ] = False,
     key: Annotated[
         str, typer.Option(help="Entry key, e.g. smith2026.", rich_help_panel=REF_PANEL)
     ] = "",
@@ -225,6 +258,9 @@ def add(
 ) -> None:
     """Append one validated row to a data table, or (`add reference`) one entry to
     data/references.bib; no other line of the file changes."""
+    if show_help or table is None:
+        _add_help(ctx, table, show_help)
+        return
     fields = {
         "key": key, "doi": doi, "title": title, "authors": author or [], "journal": journal,
         "year": year, "volume": volume, "pages": pages,
@@ -237,6 +273,24 @@ def add(
     if any(fields.values()) or bibtex or bibtex_file:
         raise typer.BadParameter(f"the reference options need `add {REFERENCE}`, not `add {table}`")
     _add_row(table, assignments, prompt)
+
+
+def _add_help(ctx: typer.Context, table: str | None, asked: bool) -> None:
+    """`add --help`: the command's options and the tables; `add TABLE --help`: its columns."""
+    if table and table != REFERENCE:
+        from livingreview.authoring.add import require_resource
+        from livingreview.data.rules import table_help
+
+        resource = require_resource(find_project(), table)
+        typer.echo(f"Usage: livingreview add {resource.name} --set COLUMN=VALUE ... | --prompt\n")
+        typer.echo(table_help(resource))
+        return
+    if not asked:
+        raise typer.BadParameter(f"missing TABLE. {_tables_help()}", ctx)
+    help_text = ctx.get_help()  # typer's rich help prints itself and returns ''
+    if help_text:
+        typer.echo(help_text)
+    typer.echo(_tables_help())
 
 
 def _add_reference(fields: dict, bibtex: str, bibtex_file: Path | None) -> None:
@@ -262,11 +316,14 @@ def _add_reference(fields: dict, bibtex: str, bibtex_file: Path | None) -> None:
 
 def _add_row(table: str, assignments: list[str] | None, prompt: bool) -> None:
     from livingreview.authoring.add import (
+        RowRejected,
         add_row,
         cell_checker,
         describe,
         prompt_row,
         require_resource,
+        row_checker,
+        set_command,
     )
 
     project = find_project()
@@ -278,20 +335,36 @@ def _add_row(table: str, assignments: list[str] | None, prompt: bool) -> None:
         column, value = text.split("=", 1)
         values[column.strip()] = value
     missing = [f for f in resource.fields if f.required and not values.get(f.name, "").strip()]
-    if prompt or (missing and sys.stdin.isatty()):
+    prompted = prompt or (missing and sys.stdin.isatty())
+    if prompted:
 
         def ask(f, default: str) -> str:
             typer.echo(f"{f.name}: {f.description}", err=True)
             return typer.prompt(
-                f"  {f.name} [{describe(f)}]", default=default, show_default=bool(default)
+                f"  {f.name} [{describe(resource, f)}]",
+                default=default,
+                show_default=bool(default),
             )
 
         def tell(message: str) -> None:
             typer.echo(message, err=True)
 
-        check = cell_checker(project, resource)
-        values = prompt_row(resource, values, ask, every=prompt, check=check, tell=tell)
-    line = add_row(project, table, values)
+        check, rows = cell_checker(project, resource), row_checker(project, resource)
+        values = prompt_row(
+            resource, values, ask, every=prompt, check=check, tell=tell, row_check=rows
+        )
+    try:
+        line = add_row(project, table, values)
+    except RowRejected as exc:
+        if prompted:  # the answers are not lost: the same row, ready to correct and send again
+            command = set_command(resource.name, values)
+            raise RowRejected(
+                exc.problems,
+                f"data/{resource.path}",
+                kept=f"your answers, as a command (add --prompt to be asked with them as "
+                f"defaults):\n  {command}",
+            ) from None
+        raise
     typer.echo(f"added data/{resource.path} line {line}; `livingreview book` updates the book")
 
 

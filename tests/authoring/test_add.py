@@ -1,18 +1,24 @@
-"""`add --prompt`: each answer is checked as it is given and asked again if it breaks a rule."""
+"""`add`: its help and errors say the schema's rules in words; `--prompt` checks each answer,
+and each rule across columns, as soon as its answers are in, and asks again."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+import shlex
+import subprocess
+import sys
 
 import pytest
 from conftest import REPO, copy_repo
 
-from livingreview.authoring.add import add_row, cell_checker, check_row, prompt_row
+from livingreview.authoring.add import add_row, cell_checker, check_row, prompt_row, row_checker
 from livingreview.data.bib import entry_keys
 from livingreview.data.package import resources
 from livingreview.data.project import Project
+from livingreview.data.rules import EXPECTED, expected_form
 
 PROJECT = Project(REPO)
 
@@ -103,3 +109,206 @@ def test_answers_given_before_a_bad_one_are_kept_and_the_row_is_added(tmp_path):
     assert any("[unique]" in m for m in told) and any("[type]" in m for m in told)
     assert check_row(project, "preclinical_studies", answers) == []
     add_row(project, "preclinical_studies", answers)
+
+
+# ---------------------------------------------------------------------------------------------
+# the rules in words: help, hints and errors come from the schema
+
+
+def run_cli(root, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "livingreview", *args],
+        cwd=root,
+        input=stdin,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_add_help_lists_every_table_of_the_data_package():
+    proc = run_cli(REPO, "add", "--help")
+    assert proc.returncode == 0, proc.stderr
+    listed = proc.stdout.split("Tables (data/datapackage.json):", 1)[1]
+    for name in resources(PROJECT):
+        assert re.search(rf"\b{name}\b", listed), name
+    missing = run_cli(REPO, "add")  # no table: refused, with the tables named
+    assert missing.returncode == 2 and "registered_trials" in missing.stderr
+
+
+def required_when(resource) -> dict[str, list[str]]:
+    """Each column's 'required when ...' conditions, straight from the schema's x-rules."""
+    out: dict[str, list[str]] = {}
+    for rule in resource.rules:
+        if rule["rule"] == "required-when":
+            said = " and ".join(f"{k} is {v}" for k, v in rule["when"].items())
+            for name in rule["fields"]:
+                out.setdefault(name, []).append(said)
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(resources(PROJECT)))
+def test_add_table_help_lists_every_column_with_its_type_values_and_when_required(name):
+    resource = resources(PROJECT)[name]
+    proc = run_cli(REPO, "add", name, "--help")
+    assert proc.returncode == 0, proc.stderr
+    columns = re.findall(r"^  (\w+): (.*)$", proc.stdout, flags=re.MULTILINE)
+    lines = dict(columns)
+    assert len(lines) == len(columns)  # each column once
+    conditions = required_when(resource)
+    for f in resource.fields:
+        line = lines[f.name]  # every column, on a line of its own
+        assert ("required" if f.required else "optional") in line
+        for value in f.constraints.get("enum", []):
+            assert str(value) in line, (f.name, value)
+        if "pattern" in f.constraints:
+            assert expected_form(resource, f.name) in line
+        for said in conditions.get(f.name, []):
+            assert f"required when {said}" in line, (f.name, said)
+
+
+def field_dicts():
+    descriptor = json.loads(PROJECT.datapackage.read_text(encoding="utf-8"))
+    for table in descriptor["resources"]:
+        for f in table["schema"]["fields"]:
+            yield table["name"], f
+
+
+def test_every_pattern_is_said_in_words_with_an_example_that_fits_it():
+    patterned = [(t, f) for t, f in field_dicts() if "pattern" in f.get("constraints", {})]
+    assert patterned
+    for table, f in patterned:
+        words = f.get(EXPECTED, "")
+        assert words, f"{table}.{f['name']} has a pattern but no {EXPECTED}"
+        examples = re.search(r"\(e\.g\. (.+)\)$", words)
+        assert examples, (table, f["name"], words)
+        for example in examples.group(1).split(" or "):
+            assert re.fullmatch(f["constraints"]["pattern"], example), (table, f["name"], example)
+
+
+@pytest.mark.parametrize("name", sorted(resources(PROJECT)))
+def test_an_error_for_a_value_names_the_allowed_values_or_the_form_in_words(name):
+    resource = resources(PROJECT)[name]
+    for f in resource.fields:
+        c = f.constraints
+        if not ("pattern" in c or "enum" in c):
+            continue
+        bad = "" if f.required else "no such value at all"
+        found = [p for p in check_row(PROJECT, name, {f.name: bad}) if p.column == f.name]
+        assert found, (name, f.name)
+        text = str(found[0])
+        for value in c.get("enum", []):
+            assert str(value) in text, (f.name, text)
+        if "pattern" in c:
+            assert expected_form(resource, f.name) in text, (f.name, text)
+
+
+def test_hints_state_each_required_when_rule_and_never_say_empty_when_unknown():
+    """The hint of a required-when problem is the column's description: it must say the rule
+    (a hint "empty when unknown" under "required when registry_verified is true" contradicted
+    it)."""
+    for name, resource in resources(PROJECT).items():
+        fields = {f.name: f for f in resource.fields}
+        for column, conditions in required_when(resource).items():
+            description = fields[column].description.lower()
+            for said in conditions:
+                assert f"required when {said}".lower() in description, (name, column)
+            assert "empty when unknown" not in description, (name, column)
+
+
+# ---------------------------------------------------------------------------------------------
+# --prompt: cross-column rules as soon as their answers are in; answers kept on rejection
+
+
+def review_search_trial(resource) -> dict[str, str]:
+    text = (PROJECT.data_dir / resource.path).read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    return next(r for r in rows if r["listed_in"] == "review search")
+
+
+def test_a_broken_cross_column_rule_is_asked_again_at_once_and_a_copy_only_trial_is_added(
+    tmp_path,
+):
+    """A trial known only from a secondary copy: not verified, no record address or record
+    date, the copy's address in check_note. Answering value_used 'registry' for it breaks
+    "registry_verified must be true when value_used is registry": said, and both asked again
+    before the next column."""
+    root = copy_repo(tmp_path / "repo")
+    project = Project(root)
+    resource = resources(project)["registered_trials"]
+    rules = [r for r in resource.rules if r["rule"] == "implies" and "value_used" in r["when"]]
+    assert rules, "the schema no longer ties value_used to registry_verified"
+    base = review_search_trial(resource)
+    good = base | {
+        "registry_id": fresh(base["registry_id"], "registry_id", resource),
+        "registry_verified": "false",
+        "value_used": "source",
+        "record_url": "",
+        "last_update_registry": "",
+        "status_registry": "",
+        "start_registry": "",
+        "end_registry": "",
+        "enrollment_type": "",
+        "check_note": "Registry record not readable; secondary copy https://example.org/copy "
+        "lists the trial as recruiting.",
+        "sepsis_population": "not confirmed",
+        "results_posted": "not confirmed",
+    }
+    wrong = {"value_used": ["registry"]}
+    asked, told = [], []
+
+    def ask(f, default):
+        asked.append(f.name)
+        assert len(asked) < 3 * len(resource.fields), told[-3:]
+        return wrong[f.name].pop(0) if wrong.get(f.name) else good[f.name]
+
+    answers = prompt_row(
+        resource,
+        {},
+        ask,
+        every=True,
+        check=cell_checker(project, resource),
+        tell=told.append,
+        row_check=row_checker(project, resource),
+    )
+    at = asked.index("value_used")
+    names = [f.name for f in resource.fields]
+    following = names[names.index("value_used") + 1]
+    assert asked[at + 1 : at + 4] == ["registry_verified", "value_used", following]
+    assert any("[implies]" in m and "column 'registry_verified'" in m for m in told), told
+    assert answers == {n: good[n] for n in names}
+    assert check_row(project, "registered_trials", answers) == []
+    add_row(project, "registered_trials", answers)
+
+
+def test_a_required_when_rule_is_checked_when_its_column_is_answered():
+    """record_url, required when registry_verified is true, is checked as soon as it is
+    answered, though later columns are still to come."""
+    resource = resources(PROJECT)["registered_trials"]
+    check = row_checker(PROJECT, resource)
+    answered = {"registry_verified": "true", "record_url": ""}
+    problems, again = check(answered, "record_url")
+    assert [p.rule for p in problems] == ["required-when"]
+    assert again == ["registry_verified", "record_url"]
+    assert check(answered | {"registry_verified": "false"}, "record_url") == ([], [])
+
+
+def test_a_row_rejected_after_prompting_keeps_the_answers_as_a_command(tmp_path):
+    """A cross-file rule is checked only on the whole row: an erratum whose correction is the
+    printed text. The answers come back as the equivalent `add --set` command."""
+    root = copy_repo(tmp_path / "repo")
+    resource = resources(Project(root))["errata"]
+    row = first_row(resource)
+    row |= {"erratum_id": fresh(row["erratum_id"], "erratum_id", resource)}
+    row["corrected"] = row["printed"]
+    before = (root / "data" / resource.path).read_bytes()
+    stdin = "".join(row[f.name] + "\n" for f in resource.fields)
+    proc = run_cli(root, "add", "errata", "--prompt", stdin=stdin)
+    assert proc.returncode == 1, proc.stderr
+    assert "[erratum-unchanged]" in proc.stderr
+    assert (root / "data" / resource.path).read_bytes() == before
+    command = proc.stderr.split("defaults):\n", 1)[1].strip().splitlines()[0]
+    words = shlex.split(command)
+    assert words[:3] == ["livingreview", "add", "errata"]
+    given = dict(w.split("=", 1) for w in words[4::2])
+    assert given == {k: v for k, v in row.items() if v.strip()}
+    assert set(words[3::2]) == {"--set"}
