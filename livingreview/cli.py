@@ -64,9 +64,11 @@ class ValidationFailed(LivingReviewError):
 
 
 def _validate(project: Project, as_json: bool = False) -> None:
+    from livingreview.data.package import resources
+    from livingreview.data.rules import explained
     from livingreview.data.validate import validate_project
 
-    problems = validate_project(project)
+    problems = explained(validate_project(project), resources(project))
     if as_json:
         typer.echo(json.dumps([p.as_dict() for p in problems], indent=1, ensure_ascii=False))
     if problems:
@@ -420,19 +422,35 @@ def release(
     evidence_current_to: Annotated[
         str | None,
         typer.Option(
+            "--evidence-current-to",
+            "--evidence-date",
             help="Date YYYY-MM-DD the evidence is current to (default: the latest complete run "
             "of the saved searches in data/surveillance_log.csv, else the current "
-            "x-evidence-current-to)."
+            "x-evidence-current-to). When rows checked after that date came in since the last "
+            "release, it is asked for (interactive) or required.",
         ),
     ] = None,
 ) -> None:
-    """Record a version: snapshot, releases.csv, version numbers, CHANGELOG (no commit)."""
+    """Record a version: snapshot, releases.csv, version numbers, CHANGELOG (no commit).
+
+    Re-runs the analyses whose inputs changed since their last run, saying which and why, so
+    the book after the release executes nothing."""
     from livingreview.authoring.release import git_commands
     from livingreview.authoring.release import release as record_release
 
+    def ask(question: str, default: str) -> str:
+        return typer.prompt(question, default=default)
+
     project = find_project()
     snapshot = record_release(
-        project, version, date, conclusions, note, typer.echo, evidence_current_to
+        project,
+        version,
+        date,
+        conclusions,
+        note,
+        typer.echo,
+        evidence_current_to,
+        ask=ask if sys.stdin.isatty() else None,
     )
     typer.echo(
         f"released {version}: wrote {project.rel(snapshot)} and updated data/releases.csv, "

@@ -43,6 +43,10 @@ READER_NAMES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "screening": ("screened record", "screened records", ("title", "year", "decision")),
 }
 REF_KEY = "ref_key"
+# Tables whose rows are studies (or a meta-analysis's estimates): readers know a row by its
+# reference's author-year citation, never by its key. Other rows keep their public id
+# (a registry id, a search id).
+CITED_BY_REFERENCE = ("preclinical_studies", "clinical_studies", "pooled_effects")
 LISTED = 5  # rows named in one sentence before "and N more"
 SHOWN_CHARS = 60  # a cell value in a sentence is cut to this length
 
@@ -106,6 +110,7 @@ class EvidenceChanges:
     snapshot: str | None = None  # the snapshot the glued values were compared with
     glued: list[GlueChange] = field(default_factory=list)
     stale_runs: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)  # reference key: 'Kim et al. 2026'
 
     @property
     def changed_tables(self) -> list[TableChanges]:
@@ -187,6 +192,24 @@ def read_snapshot(project: Project, version: str, commit: str | None = None) -> 
     return json.loads(text) if text else None
 
 
+def reference_labels(project: Project, commit: str | None = None) -> dict[str, str]:
+    """Author-year labels of the bibliography now, and of entries only ``commit`` had (a row
+    removed with its reference is still named by its citation)."""
+    from pybtex.exceptions import PybtexError
+
+    from livingreview.data.bib import author_year, citation_labels, parse_bibtex
+
+    labels = citation_labels(project) if project.bibliography.is_file() else {}
+    old = git.file_at(project, commit, "data/references.bib") if commit else None
+    if old:
+        try:
+            entries = parse_bibtex(old).entries
+        except PybtexError:  # an unreadable old bibliography names nothing; today's does
+            entries = {}
+        labels = {key: author_year(entry) for key, entry in entries.items()} | labels
+    return labels
+
+
 def changed_evidence(project: Project, since: str | None = None) -> EvidenceChanges:
     """What changed in the data (and, since a release, in the glued values) since ``since``.
 
@@ -213,6 +236,7 @@ def changed_evidence(project: Project, since: str | None = None) -> EvidenceChan
         if commit is None:
             raise ChangesFailed(f"'{since}' is not a git revision or a release of this book")
     changes = EvidenceChanges(since, commit, compare_data(project, commit), release)
+    changes.labels = reference_labels(project, commit)
     snapshot = read_snapshot(project, release, commit) if release else None
     if snapshot is not None:
         runs = load_manifest(project)
@@ -254,18 +278,32 @@ def format_changes(changes: EvidenceChanges) -> str:
     if changes.release and changes.snapshot is None:
         lines.append(f"  glued values: release {changes.release} has no snapshot to compare with")
     elif changes.snapshot:
-        if changes.glued:
-            lines.append(f"  glued values that differ from {changes.snapshot}:")
-            for glue in changes.glued:
-                lines.append(f"    {glue.run}::{glue.name}: {_show(glue.old)} -> {_show(glue.new)}")
-        else:
-            lines.append(f"  glued values: all as in {changes.snapshot}")
-        if changes.stale_runs:
-            lines.append(
-                "  note: executed notebooks are out of date for "
-                f"{', '.join(changes.stale_runs)}; run `livingreview run` to compare current values"
-            )
+        lines.append(f"  {book_sentence(changes)}")
+        for glue in changes.glued:
+            lines.append(f"    {glue.run}::{glue.name}: {_show(glue.old)} -> {_show(glue.new)}")
     return "\n".join(lines)
+
+
+def book_sentence(changes: EvidenceChanges) -> str:
+    """One sentence: how the glued values compare with the release as far as the last run
+    knows, and whether the analyses are out of date with the data (then `make book`)."""
+    release = f"release {changes.release}"
+    stale = changes.stale_runs
+    if changes.glued:
+        values = (
+            f"{_plural(len(changes.glued), 'glued value differs', 'glued values differ')} "
+            f"from {release} as of the last run (listed below)"
+        )
+    else:
+        values = f"Glued values are unchanged since {release} as far as the last run knows"
+    if not stale:
+        return f"{values}; every analysis is up to date with the data."
+    runs = ", ".join(stale)
+    return (
+        f"{values}; {_plural(len(stale), 'analysis is', 'analyses are')} out of date with the "
+        f"data ({runs}), so the values may change: `make book` re-runs "
+        f"{'it' if len(stale) == 1 else 'them'} and rebuilds the pages."
+    )
 
 
 def _names(table: str) -> tuple[str, str, tuple[str, ...]]:
@@ -279,32 +317,67 @@ def _plain(value: str) -> str:
     return value if len(value) <= SHOWN_CHARS else value[: SHOWN_CHARS - 1] + "…"
 
 
-def _described(table: TableChanges, key: tuple[str, ...]) -> str:
-    """'kim2026: rat, caecal ligation and puncture, kidney' from the row's describing columns."""
+def _details(table: TableChanges, key: tuple[str, ...], leave: tuple[str, ...] = ()) -> list[str]:
     row = table.rows.get(key, {})
-    details = [_plain(row[c]) for c in _names(table.table)[2] if (row.get(c) or "").strip()]
-    return table.label(key) + (f": {', '.join(details)}" if details else "")
+    columns = [c for c in _names(table.table)[2] if c not in leave]
+    return [_plain(row[c]) for c in columns if (row.get(c) or "").strip()]
 
 
-def _rows_phrase(table: TableChanges, keys: list[tuple[str, ...]]) -> str:
+def _citation(table: TableChanges, key: tuple[str, ...], labels: dict[str, str] | None) -> str:
+    """The author-year citation readers know a study row by ('' when it has none)."""
+    if labels is None or table.table not in CITED_BY_REFERENCE:
+        return ""
+    ref = (table.rows.get(key, {}).get(REF_KEY) or "").strip()
+    return labels.get(ref, "")
+
+
+def _described(
+    table: TableChanges, key: tuple[str, ...], labels: dict[str, str] | None = None
+) -> str:
+    """'Kim et al. 2026: rat, caecal ligation and puncture, kidney': the row's citation (for
+    authors without ``labels``: its id and key), then its describing columns."""
+    details = _details(table, key)
+    name = _citation(table, key, labels) or table.label(key)
+    return name + (f": {', '.join(details)}" if details else "")
+
+
+def _named(table: TableChanges, row: RowChange, labels: dict[str, str] | None, cells: dict) -> str:
+    """A changed row for readers: its citation, with what tells it from the reference's other
+    rows ('Sun et al. 2020 (mortality, low dose)'), else its id."""
+    cite = _citation(table, row.key, labels)
+    if not cite:
+        return "|".join(row.key)
+    ref = (table.rows.get(row.key, {}).get(REF_KEY) or "").strip()
+    if row.key == (ref,):
+        return cite
+    details = _details(table, row.key, leave=(*cells, "estimate"))
+    return f"{cite} ({', '.join(details)})" if details else cite
+
+
+def _rows_phrase(
+    table: TableChanges, keys: list[tuple[str, ...]], labels: dict[str, str] | None = None
+) -> str:
     """'2 animal studies (a: …; b: …)', naming at most LISTED rows."""
     one, many, _ = _names(table.table)
-    named = "; ".join(_described(table, k) for k in keys[:LISTED])
+    named = "; ".join(_described(table, k, labels) for k in keys[:LISTED])
     more = f"; and {len(keys) - LISTED} more" if len(keys) > LISTED else ""
     return f"{len(keys)} {one if len(keys) == 1 else many} ({named}{more})"
 
 
-def reader_changes(tables: list[TableChanges]) -> list[tuple[str, str]]:
+def reader_changes(
+    tables: list[TableChanges], labels: dict[str, str] | None = None
+) -> list[tuple[str, str]]:
     """The evidence changes worded for readers: (Added|Changed|Removed, phrase), table by table.
 
-    ('Added', '1 animal study (kim2026: rat, caecal ligation and puncture, kidney)');
-    ('Changed', 'pooled estimate sun2020_mortality_overall: estimate 0.29 → 0.31').
+    A study is named by its reference's author-year citation from ``labels`` (key: label):
+    ('Added', '1 animal study (Kim et al. 2026: rat, caecal ligation and puncture, kidney)');
+    ('Changed', 'pooled estimate Sun et al. 2020 (mortality, overall): estimate 0.29 → 0.31').
     """
     out = []
     for table in (t for t in tables if t and t.table != RELEASES_TABLE):
         one, many, _ = _names(table.table)
         if table.added:
-            out.append(("Added", _rows_phrase(table, table.added)))
+            out.append(("Added", _rows_phrase(table, table.added, labels)))
         if table.new_columns:
             out.append(("Added", f"columns to the {many}: {', '.join(table.new_columns)}"))
         edited = [
@@ -314,12 +387,12 @@ def reader_changes(tables: list[TableChanges]) -> list[tuple[str, str]]:
         edited = [(row, cells) for row, cells in edited if cells]
         for row, cells in edited[:LISTED]:
             text = "; ".join(_cell_change(c, a, b) for c, (a, b) in cells.items())
-            out.append(("Changed", f"{one} {'|'.join(row.key)}: {text}"))
+            out.append(("Changed", f"{one} {_named(table, row, labels, cells)}: {text}"))
         if len(edited) > LISTED:
             rest = len(edited) - LISTED
             out.append(("Changed", f"{rest} more {one if rest == 1 else many}"))
         if table.removed:
-            out.append(("Removed", _rows_phrase(table, table.removed)))
+            out.append(("Removed", _rows_phrase(table, table.removed, labels)))
     return out
 
 
@@ -338,12 +411,18 @@ def _cell_change(column: str, old: str, new: str) -> str:
 NO_CHANGE = "No change to the evidence tables."
 
 
-def summarize(tables: list[TableChanges], note: str = "", empty: str = NO_CHANGE) -> str:
+def summarize(
+    tables: list[TableChanges],
+    note: str = "",
+    empty: str = NO_CHANGE,
+    labels: dict[str, str] | None = None,
+) -> str:
     """The release's summary for data/releases.csv: what changed in sentences, then the note.
 
-    ``empty`` is the sentence when no evidence row changed.
+    ``empty`` is the sentence when no evidence row changed; ``labels`` name studies by citation.
     """
-    sentences = [f"{kind} {phrase}." for kind, phrase in reader_changes(tables)] or [empty]
+    changed = reader_changes(tables, labels)
+    sentences = [f"{kind} {phrase}." for kind, phrase in changed] or [empty]
     note = " ".join(note.split())
     if note:
         sentences.append(note if note[-1] in ".!?" else note + ".")
@@ -417,6 +496,6 @@ def format_markdown(changes: EvidenceChanges) -> str:
     others = [t for t in changes.changed_tables if t.table not in (SCREENING, TRIALS)]
     if others:
         lines += ["", "## Other changes"]
-        for kind, phrase in reader_changes(others):
+        for kind, phrase in reader_changes(others, changes.labels):
             lines.append(f"- {kind} {phrase}.")
     return "\n".join(lines)

@@ -21,14 +21,15 @@ from livingreview.authoring.changes import (
     TableChanges,
     compare_data,
     reader_changes,
+    reference_labels,
     summarize,
 )
 from livingreview.authoring.citation_file import update_citation
 from livingreview.book.manifest import all_editions, load_manifest
-from livingreview.book.runner import AnalysisFailed, run_analyses
+from livingreview.book.runner import AnalysisFailed, plan, run_analyses
 from livingreview.data import dates
 from livingreview.data.files import write_atomic
-from livingreview.data.package import read_descriptor
+from livingreview.data.package import read_descriptor, resources
 from livingreview.data.project import Project
 from livingreview.data.releases import (
     CURRENT_TO,
@@ -40,6 +41,7 @@ from livingreview.data.releases import (
     version_key,
     write_snapshot,
 )
+from livingreview.data.rules import explained
 from livingreview.data.validate import validate_project
 from livingreview.errors import LivingReviewError
 
@@ -72,6 +74,55 @@ def default_current_to(project: Project) -> str:
     return last_searched(project) or read_descriptor(project)[CURRENT_TO]
 
 
+CHECKED = "checked"  # the date a row's record was last checked (trials, screened records)
+
+
+def checked_after(tables: list[TableChanges], day: str) -> list[tuple[str, str, str]]:
+    """Rows added, or whose check date moved, since the last release that were checked after
+    ``day``: (file, row id, checked date), newest first."""
+    found = []
+    for table in tables:
+        moved = [row.key for row in table.changed if CHECKED in row.cells]
+        for key in [*table.added, *moved]:
+            checked = (table.rows.get(key, {}).get(CHECKED) or "").strip()
+            if dates.is_iso(checked) and checked > day:
+                found.append((table.file, "|".join(key), checked))
+    return sorted(found, key=lambda f: f[2], reverse=True)
+
+
+class EvidenceDateNeeded(ReleaseRefused):
+    pass
+
+
+def evidence_date(
+    found: list[tuple[str, str, str]],
+    current_to: str,
+    given: bool,
+    report: Callable[[str], None],
+    ask: Callable[[str, str], str] | None,
+) -> str:
+    """The release's evidence date when rows checked after ``current_to`` came in: said, and
+    the author asked (or, not interactive and no date given, refused); never kept silently."""
+    if not found:
+        return current_to
+    shown = "; ".join(f"{file} {ident} checked {day}" for file, ident, day in found[:5])
+    more = f"; and {len(found) - 5} more" if len(found) > 5 else ""
+    said = (
+        f"{len(found)} row(s) checked after the evidence date {current_to} came in since the "
+        f"last release ({shown}{more})"
+    )
+    if given:
+        report(f"{said}; evidence current to {current_to}, as given")
+        return current_to
+    if ask is None:
+        raise EvidenceDateNeeded(
+            f"{said}. Say which date the evidence is current to: --evidence-date "
+            f"{found[0][2]} (the newest check), or --evidence-date {current_to} to keep it"
+        )
+    report(said)
+    return ask("Evidence current to (YYYY-MM-DD)", found[0][2]).strip()
+
+
 def changelog_entry(
     version: str,
     released: str,
@@ -79,6 +130,7 @@ def changelog_entry(
     tables: list[TableChanges],
     conclusions: str,
     note: str,
+    labels: dict[str, str] | None = None,
 ) -> str:
     """The version's CHANGELOG section: the same phrases as its summary in data/releases.csv."""
     lines = [f"## [{version}] - {released}", ""]
@@ -86,7 +138,7 @@ def changelog_entry(
         f"Evidence current to {current_to}. Conclusions changed: {conclusions}."
         + (f" {note.strip()}" if note.strip() else "")
     )
-    changes = reader_changes(tables)
+    changes = reader_changes(tables, labels)
     for heading in ("Added", "Changed", "Removed"):
         items = [phrase for kind, phrase in changes if kind == heading]
         if items:
@@ -124,16 +176,21 @@ def release(
     note: str = "",
     report: Callable[[str], None] = print,
     current_to: str | None = None,
+    ask: Callable[[str, str], str] | None = None,
 ) -> Path:
     """Record version ``version`` of the book; return the path of its snapshot.
 
     ``current_to`` is the date the evidence is current to (default: the latest complete run of
     the saved searches, else the Data Package's ``x-evidence-current-to``); it is written to the
-    Data Package and the release's row. Refuses (``ReleaseRefused``) on an uncommitted tree,
-    invalid data, a version that is not X.Y.Z or not above the last release, an evidence date
-    after the release date or before the last release's. ``conclusions`` is ``yes`` or ``no``
-    (``none``: no conclusion changed); ``yes`` needs a ``note`` saying which. On any failure
-    every file the release wrote is restored.
+    Data Package and the release's row. When rows checked after that default came in since the
+    last release, the release says so and, without ``current_to``, asks (``ask(question,
+    default)``, interactive only) or refuses: the old date is never kept silently. Refuses
+    (``ReleaseRefused``) on an uncommitted tree, invalid data, a version that is not X.Y.Z or
+    not above the last release, an evidence date after the release date or before the last
+    release's. ``conclusions`` is ``yes`` or ``no`` (``none``: no conclusion changed); ``yes``
+    needs a ``note`` saying which. It re-runs the analyses whose inputs changed since their
+    last run (the version and evidence date it stamps among them), saying which and why. On any
+    failure every file the release wrote is restored.
     """
     released = date or Date.today().isoformat()
     if not SEMVER.match(version):
@@ -145,14 +202,19 @@ def release(
         raise ReleaseRefused(f"conclusions must be yes or no, got '{conclusions}'")
     if conclusions == "yes" and not note.strip():
         raise ReleaseRefused("conclusions changed: say which in a note (--note)")
+    given = bool(current_to)
     current_to = current_to or default_current_to(project)
+    previous = past_releases(project)
+    base = git.release_commit(project, previous[-1]["version"]) if previous else None
+    tables = compare_data(project, base) if base else []
+    default = default_current_to(project)
+    current_to = evidence_date(checked_after(tables, default), current_to, given, report, ask)
     if not dates.is_iso(current_to):
         raise ReleaseRefused(f"evidence date '{current_to}' is not a date YYYY-MM-DD")
     if current_to > released:
         raise ReleaseRefused(
             f"evidence current to {current_to} is after the release date {released}"
         )
-    previous = past_releases(project)
     if previous:
         last = previous[-1]
         if version_key(version) <= version_key(last["version"]):
@@ -177,7 +239,7 @@ def release(
         raise ReleaseRefused(
             f"the working tree has uncommitted changes; commit or stash them first:\n{dirty}"
         )
-    problems = validate_project(project)
+    problems = explained(validate_project(project), resources(project))
     if problems:
         listed = "\n".join(str(p) for p in problems[:20])
         raise ReleaseRefused(
@@ -188,15 +250,14 @@ def release(
     except LivingReviewError as exc:
         raise ReleaseRefused(str(exc)) from exc
 
-    base = git.release_commit(project, previous[-1]["version"]) if previous else None
-    tables = compare_data(project, base) if base else []
+    labels = reference_labels(project, base)
     if not previous:
         summary = summarize([], note, empty="First version.")
     elif base is None:
         unknown = f"Changes since {previous[-1]['version']} not computed (no tag or record)."
         summary = summarize([], note, empty=unknown)
     else:
-        summary = summarize(tables, note)
+        summary = summarize(tables, note, labels=labels)
 
     touched = [
         project.data_dir / "releases.csv",
@@ -218,10 +279,17 @@ def release(
         add_row(project, RELEASES_TABLE, record)
         set_package_version(project, version, current_to)
         # every edition, so the book after a release executes nothing
-        run_analyses(project, all_editions(project, runs), report=report)
+        editions = all_editions(project, runs)
+        stale = sum(d.execute for d in plan(project, editions))
+        report(
+            f"release {version}: re-running {stale} of {len(editions)} analysis runs, those "
+            "whose inputs changed since their last run (this release stamps the version and "
+            "evidence date into data/datapackage.json), so the book after it executes nothing:"
+        )
+        run_analyses(project, editions, report=report)
         path = write_snapshot(project, record, [r.name for r in runs])
         update_citation(project, version, released)
-        entry = changelog_entry(version, released, current_to, tables, conclusions, note)
+        entry = changelog_entry(version, released, current_to, tables, conclusions, note, labels)
         prepend_changelog(project, entry)
     except BaseException as exc:
         for file, data in saved.items():

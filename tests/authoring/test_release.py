@@ -17,6 +17,9 @@ from conftest import UPDATE_NOTE, cli, copy_repo, journal, seeded_copy
 from livingreview.authoring import release as release_module
 from livingreview.authoring.add import RowRejected, add_row
 from livingreview.authoring.changes import (
+    EvidenceChanges,
+    GlueChange,
+    book_sentence,
     changed_evidence,
     default_since,
     format_changes,
@@ -24,6 +27,7 @@ from livingreview.authoring.changes import (
 )
 from livingreview.authoring.release import ReleaseRefused, default_current_to, release
 from livingreview.data import csvio
+from livingreview.data.bib import citation_labels
 from livingreview.data.identity import identity
 from livingreview.data.package import evidence_current_to, read_descriptor
 from livingreview.data.project import Project
@@ -223,6 +227,13 @@ def test_changes_reports_an_added_and_a_changed_row(repo):
     assert since_release.glued == []  # nothing executed in this copy: nothing to compare
     assert "whats_new" in since_release.stale_runs
 
+    # one sentence: what the last run knows, and that `make book` brings the values up to date
+    assert (
+        f"Glued values are unchanged since release {latest} as far as the last run knows; " in shown
+    )
+    assert "out of date with the data" in shown and "`make book` re-runs them" in shown
+    assert "livingreview run" not in shown
+
     bad = cli(repo, "changes", "--since", "no-such-ref")
     assert bad.returncode == 1 and "not a git revision" in bad.stderr
 
@@ -241,17 +252,36 @@ def test_changes_are_worded_for_readers_by_row_label_and_cell(repo):
     )
 
     changes = changed_evidence(Project(repo))  # default: the latest release
-    summary = summarize(changes.tables, "Estimate corrected")
-    changed = (
-        f"Changed pooled estimate {effect['effect_id']}: estimate {effect['estimate']} → "
-        f"{estimate}."
-    )
-    assert summary.startswith(f"{changed} Removed 1 clinical study ({label}: ")
+    labels = citation_labels(Project(repo))
+    summary = summarize(changes.tables, "Estimate corrected", labels=changes.labels)
+    # readers know a study by its citation, never by its key
+    assert summary.startswith(f"Changed pooled estimate {labels[effect['ref_key']]} (")
+    assert f"): estimate {effect['estimate']} → {estimate}. " in summary
+    assert f" Removed 1 clinical study ({labels[removed['ref_key']]}: " in summary
     assert summary.endswith("). Estimate corrected.")
+    for key in (effect["effect_id"], removed["study_id"], removed["ref_key"]):
+        assert key not in summary
+    # an author's list (no labels) keeps the ids
+    assert f"Removed 1 clinical study ({label}: " in summarize(changes.tables)
     shown = format_changes(changes)
     assert f"    ~ {effect['effect_id']}" in shown
     assert f"estimate: {effect['estimate']!r} -> {estimate!r}" in shown
     assert f"    - {label}" in shown
+
+
+def test_the_book_sentence_says_what_moved_and_what_still_needs_make_book():
+    changes = EvidenceChanges("0.2.2", "c0ffee", [], release="0.2.2", snapshot="x")
+    assert book_sentence(changes) == (
+        "Glued values are unchanged since release 0.2.2 as far as the last run knows; "
+        "every analysis is up to date with the data."
+    )
+    changes.glued = [GlueChange("pooled_effects", "n", "1", "2")]
+    changes.stale_runs = ["whats_new"]
+    assert book_sentence(changes) == (
+        "1 glued value differs from release 0.2.2 as of the last run (listed below); "
+        "1 analysis is out of date with the data (whats_new), so the values may change: "
+        "`make book` re-runs it and rebuilds the pages."
+    )
 
 
 def test_changes_compare_with_the_latest_release_git_can_find(repo):
@@ -542,3 +572,63 @@ def test_a_release_reruns_only_changed_inputs_and_readers_of_the_version_or_evid
     readers = {r.label for r in runs if stamped & set(r.package)}
     assert readers and readers <= executed  # a reader of the version is never left stale
     assert len(executed) < len(runs)  # and a release no longer re-runs everything
+
+
+# ---------------------------------------------------------------------------------------------
+# what readers read: studies by citation; the evidence date when newer checks came in
+
+
+def test_a_released_study_is_named_by_its_citation_never_by_its_key(repo, quick_release):
+    key = "zedyoung2026"
+    reference = [
+        "add", "reference", "--key", key, "--doi", f"10.5555/{key}",
+        "--title", "Stromal cells in a test model", "--author", "Zed, Anna",
+        "--author", "Young, Bo", "--journal", "J Test", "--year", "2026", "--pages", "1--9",
+    ]  # fmt: skip
+    cli(repo, *reference, check=True)
+    study = NEW_STUDY | {"study_id": key, "ref_key": key, "year": "2026"}
+    cli(repo, "add", "preclinical_studies", *set_args(study), check=True)
+    commit_all(repo, "A study")
+    project = Project(repo)
+    cite = citation_labels(project)[key]
+    assert cite == "Zed and Young 2026"
+    released = release_date(repo)
+    release(project, next_version(repo), released, report=lambda _: None)
+    summary = data_rows(repo / "data" / "releases.csv")[-1]["summary"]
+    assert f"Added 1 animal study ({cite}: {study['species']}, " in summary
+    assert key not in summary
+    changelog = (repo / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"- 1 animal study ({cite}: " in changelog and f"({key}" not in changelog
+
+
+def test_release_asks_for_the_evidence_date_when_rows_checked_after_it_came_in(repo, quick_release):
+    project = Project(repo)
+    old = default_current_to(project)
+    trial = data_rows(repo / "data" / "registered_trials.csv")[0]
+    checked = day(max(old, trial["checked"]), 3)
+    replace_cell(repo / "data" / "registered_trials.csv", trial["registry_id"], "checked", checked)
+    commit_all(repo, "A trial checked again")
+    released, version = day(checked, 1), next_version(repo)
+    before = release_files(repo)
+
+    # not interactive, no date given: refused, naming the row; nothing written
+    with pytest.raises(ReleaseRefused, match=f"evidence date {old}") as info:
+        release(project, version, released, report=lambda _: None)
+    assert f"{trial['registry_id']} checked {checked}" in str(info.value)
+    assert f"--evidence-date {checked}" in str(info.value)
+    refused = cli(repo, "release", version, "--date", released)
+    assert refused.returncode == 1 and "--evidence-date" in refused.stderr
+    assert release_files(repo) == before
+
+    # interactive: asked, with the newest check as the default
+    asked, told = [], []
+
+    def ask(question, default):
+        asked.append(default)
+        return default
+
+    release(project, version, released, report=told.append, ask=ask)
+    assert asked == [checked]
+    assert any(f"checked after the evidence date {old}" in m for m in told)
+    assert evidence_current_to(project) == checked
+    assert data_rows(repo / "data" / "releases.csv")[-1]["evidence_current_to"] == checked
