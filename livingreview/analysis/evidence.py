@@ -118,6 +118,8 @@ def preclinical_timings(project: Project | None = None) -> dict[str, str]:
 
 
 TRIAL_SOURCES = ("source review", "review search")
+# a trial this review found whose registry record could not be read: known from a copy only
+COPY_ONLY = "from secondary copies of the registry record; registry record not read"
 
 
 def trials_table(listed_in: str = "source review", project: Project | None = None) -> pd.DataFrame:
@@ -159,6 +161,8 @@ def trials_table(listed_in: str = "source review", project: Project | None = Non
                 "as printed in the source review; registry record of {date} read, not used",
                 date=str(updated),
             )
+        if listed_in != "source review":  # found by the review, its record unreadable
+            return i18n.gettext(COPY_ONLY)
         if from_copies:
             return i18n.gettext(
                 "as printed in the source review; phase and participants from secondary "

@@ -15,6 +15,7 @@ import pandas as pd
 from livingreview.analysis import i18n
 from livingreview.analysis.charts import OKABE_ITO
 from livingreview.analysis.confirmation import confirmed, mark
+from livingreview.analysis.evidence import COPY_ONLY
 from livingreview.data import dates
 from livingreview.data.package import evidence_current_to, load_table
 from livingreview.data.project import Project
@@ -28,8 +29,11 @@ def months_between(earlier: date, later: date) -> int:
     return months - 1 if later.day < earlier.day else months
 
 
-def values_as_of(value_used: str, verified: bool, record_date: object) -> str:
-    """Which version of which record a trial's status and dates are as of, in the reader's words."""
+def values_as_of(
+    value_used: str, verified: bool, record_date: object, in_source: bool = True
+) -> str:
+    """Which version of which record a trial's status and dates are as of, in the reader's words
+    (``in_source``: the source review lists the trial; else this review found it)."""
     read = verified and not pd.isna(record_date) and str(record_date).strip()
     if value_used == "registry" and read:
         return i18n.format("as of the registry record of {date}", date=str(record_date))
@@ -38,6 +42,8 @@ def values_as_of(value_used: str, verified: bool, record_date: object) -> str:
             "as printed in the source review; registry record of {date} read, not used",
             date=str(record_date),
         )
+    if not in_source:
+        return i18n.gettext(COPY_ONLY)
     return i18n.gettext("as printed in the source review; registry record not read")
 
 
@@ -100,7 +106,12 @@ def surveillance(
                 "end": end_date.isoformat() if end_date else "",
                 "start_given": "" if pd.isna(start) else str(start),
                 "end_given": "" if pd.isna(end) else str(end),
-                "values_as_of": values_as_of(t["value_used"], verified, t["last_update_registry"]),
+                "values_as_of": values_as_of(
+                    t["value_used"],
+                    verified,
+                    t["last_update_registry"],
+                    t["listed_in"] != "review search",
+                ),
                 "overdue": overdue,
                 "stale": stale,
                 "confirmed": bool(t["_confirmed"]),

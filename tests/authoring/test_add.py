@@ -14,6 +14,8 @@ import sys
 import pytest
 from conftest import REPO, copy_repo
 
+from livingreview.analysis.confirmation import MARKER
+from livingreview.analysis.evidence import COPY_ONLY, trials_table
 from livingreview.authoring.add import add_row, cell_checker, check_row, prompt_row, row_checker
 from livingreview.data.bib import entry_keys
 from livingreview.data.package import resources
@@ -278,6 +280,12 @@ def test_a_broken_cross_column_rule_is_asked_again_at_once_and_a_copy_only_trial
     assert answers == {n: good[n] for n in names}
     assert check_row(project, "registered_trials", answers) == []
     add_row(project, "registered_trials", answers)
+    # the book says where its values come from, and marks them unconfirmed
+    shown = trials_table("review search", project).astype(str)
+    row = shown[shown.apply(lambda r: r.str.contains(good["registry_id"]).any(), axis=1)]
+    assert len(row) == 1
+    assert (row == COPY_ONLY).any(axis=None)
+    assert row.apply(lambda c: c.str.contains(f"[{MARKER}]", regex=False)).any(axis=None)
 
 
 def test_a_required_when_rule_is_checked_when_its_column_is_answered():
