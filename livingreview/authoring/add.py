@@ -17,7 +17,7 @@ from livingreview.data.bib import entry_keys
 from livingreview.data.files import write_atomic
 from livingreview.data.package import Field, Resource, resources
 from livingreview.data.project import Project
-from livingreview.data.rules import condition_words, explained, involved, value_words
+from livingreview.data.rules import explained, involved, row_rule_words, value_words
 from livingreview.data.validate import (
     Problem,
     check_cell,
@@ -114,15 +114,9 @@ def add_row(project: Project, table: str, values: dict[str, str]) -> int:
 def describe(resource: Resource, f: Field) -> str:
     """The prompt's short rules: type, whether required (and when), allowed values or form."""
     rules = [f.type, *(["required"] if f.required else [])]
-    for rule in resource.rules:
-        if rule.get("rule") == "required-when" and f.name in rule.get("fields", []):
-            rules.append(f"required when {condition_words(rule['when'])}")
-        if rule.get("rule") == "implies" and f.name in rule.get("then", {}):
-            rules.append(f"{rule['then'][f.name]} when {condition_words(rule['when'])}")
+    rules += row_rule_words(resource).get(f.name, [])
     values = value_words(resource, f)
-    if values:
-        rules.append(values)
-    return "; ".join(rules)
+    return "; ".join([*rules, values] if values else rules)
 
 
 def cell_checker(project: Project, resource: Resource) -> Callable[[Field, str], list[Problem]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from livingreview.data.package import Field, Resource
-from livingreview.data.validate import Problem
+from livingreview.data.validate import REGISTRY_PREFIX, Problem
 
 EXPECTED = "x-expected"  # a field's pattern in words
 
@@ -65,10 +65,8 @@ def row_rule_words(resource: Resource) -> dict[str, list[str]]:
                 say(after, f"not below {before}")
         elif kind == "registry-id":
             id_field, registry_field = names
-            say(
-                id_field,
-                f"must fit {registry_field} (NCT… for ClinicalTrials.gov, ChiCTR… for ChiCTR)",
-            )
+            prefixes = ", ".join(f"{pre}… for {reg}" for reg, pre in REGISTRY_PREFIX.items())
+            say(id_field, f"must fit {registry_field} ({prefixes})")
     return out
 
 

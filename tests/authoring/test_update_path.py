@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from conftest import UPDATE_KEY, journal, pooled_summary, table_rows
 
+from livingreview.data.bib import citation_labels
 from livingreview.data.project import Project
 from livingreview.data.releases import past_releases
 
@@ -36,3 +37,13 @@ def test_the_update_re_ran_only_what_it_changed(updated_book):
     steps = journal(updated_book)
     assert "reuse meta_analysis: unchanged" in steps["release"]
     assert "all analyses up to date: no notebook executed" in steps["book"]
+
+
+def test_the_release_names_the_new_study_by_its_citation_on_whats_new(updated_book):
+    project = Project(updated_book)
+    label = citation_labels(project)[UPDATE_KEY]
+    summary = past_releases(project)[-1]["summary"]
+    assert f"Added 1 animal study ({label}: " in summary
+    assert UPDATE_KEY not in summary
+    html = updated_book / "_build" / "html" / "chapters" / "whats_new.html"
+    assert f"({label}: " in html.read_text(encoding="utf-8")
