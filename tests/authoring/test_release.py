@@ -364,9 +364,9 @@ def test_an_author_update_adds_checks_releases_and_rebuilds(updated_book):
     assert f"+ {study['study_id']}" in steps["changes"]
     assert f"git tag -a v{version}" in steps["release"]
     assert steps["tags after release"] == ""  # release never tags or commits
+    cite = citation_labels(Project(repo))[study["ref_key"]]  # readers know it by its citation
     added = (
-        f"1 animal study ({study['study_id']}: {study['species']}, "
-        f"{study['sepsis_model']}, {study['organ']})"
+        f"1 animal study ({cite}: {study['species']}, {study['sepsis_model']}, {study['organ']})"
     )
     record = data_rows(repo / "data" / "releases.csv")[-1]
     assert record["version"] == version and record["date"] == when
