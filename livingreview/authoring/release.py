@@ -159,6 +159,21 @@ def prepend_changelog(project: Project, entry: str) -> None:
     write_atomic(path, text)
 
 
+def _stamped(line: str) -> str:
+    """A re-run's reason in the author's words: 'data/datapackage.json#version changed' is the
+    version this release stamps."""
+    words = {"version": "the version", CURRENT_TO: "the evidence date"}
+    return re.sub(
+        r"data/datapackage\.json#([\w-]+) changed",
+        lambda m: (
+            f"{words.get(m[1], m[1])} in data/datapackage.json changed (this release)"
+            if m[1] in words
+            else m[0]
+        ),
+        line,
+    )
+
+
 def git_commands(version: str) -> list[str]:
     """What the author runs to record a release (release() itself never commits or tags)."""
     return [
@@ -286,7 +301,7 @@ def release(
             "whose inputs changed since their last run (this release stamps the version and "
             "evidence date into data/datapackage.json), so the book after it executes nothing:"
         )
-        run_analyses(project, editions, report=report)
+        run_analyses(project, editions, report=lambda line: report(_stamped(line)))
         path = write_snapshot(project, record, [r.name for r in runs])
         update_citation(project, version, released)
         entry = changelog_entry(version, released, current_to, tables, conclusions, note, labels)

@@ -571,6 +571,8 @@ def test_a_release_reruns_only_changed_inputs_and_readers_of_the_version_or_evid
     assert executed == expected
     # said before it runs them: how many and why
     assert f"re-running {len(executed)} of {len(runs)} analysis runs" in result.stdout
+    if any("version" in r.package for r in runs):  # a reader of the version says it is this one
+        assert "the version in data/datapackage.json changed (this release)" in result.stdout
     readers = {r.label for r in runs if stamped & set(r.package)}
     assert readers and readers <= executed  # a reader of the version is never left stale
     assert len(executed) < len(runs)  # and a release no longer re-runs everything
