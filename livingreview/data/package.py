@@ -31,6 +31,7 @@ class Field:
     description: str
     constraints: dict
     bibkeys: bool = False
+    expected: str = ""  # the pattern in words (x-expected): "NCT followed by 8 digits"
 
     @property
     def required(self) -> bool:
@@ -52,6 +53,7 @@ class Resource:
                 description=f.get("description", ""),
                 constraints=f.get("constraints", {}),
                 bibkeys=bool(f.get("x-bibkeys")),
+                expected=str(f.get("x-expected", "")),
             )
             for f in self.descriptor.get("schema", {}).get("fields", [])
         ]
@@ -247,7 +249,7 @@ def data_dictionary(resource: Resource) -> pd.DataFrame:
         if "enum" in c:
             rules.append("one of: " + ", ".join(map(str, c["enum"])))
         if "pattern" in c:
-            rules.append(f"format {c['pattern']}")
+            rules.append(f"format: {f.expected or c['pattern']}")
         if "minimum" in c:
             rules.append(f"at least {c['minimum']}")
         if "exclusiveMinimum" in c:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from livingreview.data.package import Field, Resource
 from livingreview.data.validate import REGISTRY_PREFIX, Problem
 
-EXPECTED = "x-expected"  # a field's pattern in words
+EXPECTED = "x-expected"  # a field's pattern in words (``Field.expected``)
 
 TYPE_WORDS = {
     "string": "text",
@@ -29,10 +29,7 @@ EXPLAINED = {"required", "required-when", "implies", "pattern"}
 
 def expected_form(resource: Resource, name: str) -> str:
     """The words for a field's pattern ('' when it has none or no words)."""
-    for f in resource.descriptor.get("schema", {}).get("fields", []):
-        if f.get("name") == name:
-            return str(f.get(EXPECTED, ""))
-    return ""
+    return next((f.expected for f in resource.fields if f.name == name), "")
 
 
 def condition_words(when: dict) -> str:

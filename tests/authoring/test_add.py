@@ -18,7 +18,7 @@ from livingreview.analysis.confirmation import MARKER
 from livingreview.analysis.evidence import COPY_ONLY, trials_table
 from livingreview.authoring.add import add_row, cell_checker, check_row, prompt_row, row_checker
 from livingreview.data.bib import entry_keys
-from livingreview.data.package import resources
+from livingreview.data.package import data_dictionary, resources
 from livingreview.data.project import Project
 from livingreview.data.rules import EXPECTED, expected_form
 
@@ -320,3 +320,12 @@ def test_a_row_rejected_after_prompting_keeps_the_answers_as_a_command(tmp_path)
     given = dict(w.split("=", 1) for w in words[4::2])
     assert given == {k: v for k, v in row.items() if v.strip()}
     assert set(words[3::2]) == {"--set"}
+
+
+def test_the_data_dictionary_gives_each_pattern_in_words():
+    for resource in resources(PROJECT).values():
+        rules = dict(zip(*data_dictionary(resource)[["Column", "Rules"]].T.values, strict=True))
+        for f in resource.fields:
+            if "pattern" in f.constraints:
+                assert f"format: {f.expected}" in rules[f.name]
+                assert f.constraints["pattern"] not in rules[f.name]
