@@ -23,8 +23,9 @@ TYPE_WORDS = {
     "year": "year YYYY",
     "date": "date YYYY-MM-DD",
 }
-# problems whose hint gains the column's allowed values or form (the others already say it)
-EXPLAINED = {"required", "required-when", "implies", "pattern"}
+# problems whose hint gains the column's allowed values or form (the others say them already:
+# "is not an allowed value (a, b)", "expected a date", "must be true when ...")
+EXPLAINED = {"required", "required-when", "pattern"}
 
 
 def expected_form(resource: Resource, name: str) -> str:
