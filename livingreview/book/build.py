@@ -19,6 +19,7 @@ import string
 from collections.abc import Callable
 from pathlib import Path
 
+from livingreview.book.editions import MESSAGES_FILE
 from livingreview.book.manifest import Run
 from livingreview.book.runner import code_fingerprint, output_path
 from livingreview.book.sphinx.guard import STAGE_MARKER
@@ -102,6 +103,10 @@ def stage(project: Project, runs: list[Run], language: str = SOURCE.language) ->
         wanted[stage_dir / name] = project.root / name
     if edition(language).translated:
         wanted[stage_dir / "_config.yml"] = _edition_config(project, language)
+        # the English pages' messages: translation coverage is counted against them
+        english = sphinx_dir_for(project, SOURCE.language) / "_build" / MESSAGES_FILE
+        if english.is_file():
+            wanted[stage_dir / MESSAGES_FILE] = english
         # only the compiled-on-read .po of this edition; Sphinx writes .mo beside them
         for path in sorted((project.root / LOCALES / language).rglob("*")):
             if path.suffix == ".po" or path.name == SEARCH_DICTIONARY:
@@ -270,6 +275,7 @@ def build_html(
     """Build the English book and every translated edition; publish them together, only when
     all built (a failed edition leaves the last good site, both editions, in place)."""
     from livingreview.book.editions import (
+        COVERAGE_FILE,
         EXTENSION_LOCALE_DIR,
         catalog_problems,
         report_coverage,
@@ -301,7 +307,8 @@ def build_html(
         edition_code = digest.hexdigest()
         built[language] = _build_edition(project, translated, language, edition_code, full, report)
     for language in languages:
-        report_coverage(project, language, report)
+        counted = sphinx_dir_for(project, language) / "_build" / COVERAGE_FILE
+        report_coverage(project, language, report, counted)
     published = all(
         (project.html_dir / edition(lang).folder / "index.html").is_file() for lang in built
     )
