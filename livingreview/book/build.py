@@ -21,6 +21,7 @@ from pathlib import Path
 
 from livingreview.book.editions import MESSAGES_FILE
 from livingreview.book.manifest import Run
+from livingreview.book.reproduce import BUILT_FROM, built_from
 from livingreview.book.runner import code_fingerprint, output_path
 from livingreview.book.sphinx.guard import STAGE_MARKER
 from livingreview.book.sphinx.offline import VEGA_BUNDLE
@@ -132,6 +133,8 @@ def stage(project: Project, runs: list[Run], language: str = SOURCE.language) ->
             )
         wanted[stage_dir / "analyses" / f"{run.name}.ipynb"] = executed
     bundle = stage_dir / "_static" / VEGA_BUNDLE
+    # The release the pages are built from: their reproduce commands check out its tag.
+    wanted[stage_dir / BUILT_FROM] = built_from(project).as_json().encode()
     # Tells the Sphinx extension it reads staged sources, not the bare repository.
     wanted[stage_dir / STAGE_MARKER] = b"sources staged by livingreview book\n"
     wanted[bundle] = vega_bundle(project)
