@@ -36,7 +36,14 @@ BOOK_DIRS = ("chapters", "_static", "_templates")
 BUNDLE_FORMAT = 1  # bump when _make_vega_bundle changes what it writes
 # What the pages depend on besides their sources: the Sphinx extension and what it imports.
 # A change here re-renders every page and re-runs no notebook.
-SPHINX_CODE = ("__init__.py", "errors.py", "data", "book/sphinx", "book/editions.py")
+SPHINX_CODE = (
+    "__init__.py",
+    "errors.py",
+    "data",
+    "book/sphinx",
+    "book/editions.py",
+    "book/reproduce.py",
+)
 
 
 class BuildFailed(LivingReviewError):
