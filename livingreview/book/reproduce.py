@@ -106,9 +106,10 @@ def reproduce(
     run = replace(base, name=f"{base.name}-reproduced")
     run_analyses(project, [run], force=True, report=report)
     notebook = output_path(project, run)
-    report(f"output: {project.rel(notebook)} (executed notebook)")
+    # as `run -p` prints its files
+    report(f"executed notebook: {project.rel(notebook)}")
     for what, path in export_run(notebook, run.title or run.name).items():
-        report(f"output: {project.rel(path)} ({what})")
+        report(f"{what}: {project.rel(path)}")
     found = read_glue(notebook)
     differ = sorted(k for k in expected.keys() | found.keys() if expected.get(k) != found.get(k))
     if differ:

@@ -79,8 +79,8 @@ def test_reproduce_commands_from_a_built_page_work_in_a_fresh_clone(
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert f"run   {name}-reproduced: forced" in ran.stdout
     executed = clone / "_build" / "executed" / f"{name}-reproduced.ipynb"
-    assert f"output: _build/executed/{name}-reproduced.ipynb (executed notebook)" in ran.stdout
-    assert f"output: _build/executed/{name}-reproduced.html (HTML page)" in ran.stdout
+    assert f"executed notebook: _build/executed/{name}-reproduced.ipynb" in ran.stdout
+    assert f"HTML page: _build/executed/{name}-reproduced.html" in ran.stdout
     # the documented output: the executed notebook, with the numbers the page shows
     shown = read_glue(built_book / "_build" / "executed" / f"{name}.ipynb")
     assert read_glue(executed) == shown
@@ -166,8 +166,8 @@ def test_reproduce_compares_with_the_book_built_here(mini_project):
     book = read_glue(mini_project / "_build" / "executed" / "counts.ipynb")
     done = cli(mini_project, "reproduce", "counts")
     assert done.returncode == 0, done.stderr
-    assert "output: _build/executed/counts-reproduced.ipynb (executed notebook)" in done.stdout
-    assert "output: _build/executed/counts-reproduced.glue.csv (glued values (CSV))" in done.stdout
+    assert "executed notebook: _build/executed/counts-reproduced.ipynb" in done.stdout
+    assert "glued values (CSV): _build/executed/counts-reproduced.glue.csv" in done.stdout
     assert done.stdout.splitlines()[-1] == (
         f"matches the book built here (_build/executed/counts.ipynb): {len(book)} glued values"
     )
