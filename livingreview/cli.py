@@ -138,6 +138,18 @@ def run(
 
 @app.command()
 @reports_errors
+def reproduce(
+    name: Annotated[str, typer.Argument(help="The analysis to reproduce (e.g. pooled_effects).")],
+) -> None:
+    """Re-run one analysis as the book did, into its own NAME-reproduced files, and compare its
+    glued values with the book's (the release's when this checkout is its tag)."""
+    from livingreview.book.reproduce import reproduce as reproduce_run
+
+    reproduce_run(_project_for_run(), name, report=typer.echo)
+
+
+@app.command()
+@reports_errors
 def build(full: Annotated[bool, typer.Option(help="Rebuild every page.")] = False) -> None:
     """Build the HTML book from the executed analyses (nothing is executed)."""
     from livingreview.book.build import build_html

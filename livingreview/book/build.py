@@ -19,7 +19,9 @@ import string
 from collections.abc import Callable
 from pathlib import Path
 
+from livingreview.book.editions import MESSAGES_FILE
 from livingreview.book.manifest import Run
+from livingreview.book.reproduce import BUILT_FROM, built_from
 from livingreview.book.runner import code_fingerprint, output_path
 from livingreview.book.sphinx.guard import STAGE_MARKER
 from livingreview.book.sphinx.offline import VEGA_BUNDLE
@@ -34,7 +36,14 @@ BOOK_DIRS = ("chapters", "_static", "_templates")
 BUNDLE_FORMAT = 1  # bump when _make_vega_bundle changes what it writes
 # What the pages depend on besides their sources: the Sphinx extension and what it imports.
 # A change here re-renders every page and re-runs no notebook.
-SPHINX_CODE = ("__init__.py", "errors.py", "data", "book/sphinx", "book/editions.py")
+SPHINX_CODE = (
+    "__init__.py",
+    "errors.py",
+    "data",
+    "book/sphinx",
+    "book/editions.py",
+    "book/reproduce.py",
+)
 
 
 class BuildFailed(LivingReviewError):
@@ -102,6 +111,10 @@ def stage(project: Project, runs: list[Run], language: str = SOURCE.language) ->
         wanted[stage_dir / name] = project.root / name
     if edition(language).translated:
         wanted[stage_dir / "_config.yml"] = _edition_config(project, language)
+        # the English pages' messages: translation coverage is counted against them
+        english = sphinx_dir_for(project, SOURCE.language) / "_build" / MESSAGES_FILE
+        if english.is_file():
+            wanted[stage_dir / MESSAGES_FILE] = english
         # only the compiled-on-read .po of this edition; Sphinx writes .mo beside them
         for path in sorted((project.root / LOCALES / language).rglob("*")):
             if path.suffix == ".po" or path.name == SEARCH_DICTIONARY:
@@ -127,6 +140,8 @@ def stage(project: Project, runs: list[Run], language: str = SOURCE.language) ->
             )
         wanted[stage_dir / "analyses" / f"{run.name}.ipynb"] = executed
     bundle = stage_dir / "_static" / VEGA_BUNDLE
+    # The release the pages are built from: their reproduce commands check out its tag.
+    wanted[stage_dir / BUILT_FROM] = built_from(project).as_json().encode()
     # Tells the Sphinx extension it reads staged sources, not the bare repository.
     wanted[stage_dir / STAGE_MARKER] = b"sources staged by livingreview book\n"
     wanted[bundle] = vega_bundle(project)
@@ -270,6 +285,7 @@ def build_html(
     """Build the English book and every translated edition; publish them together, only when
     all built (a failed edition leaves the last good site, both editions, in place)."""
     from livingreview.book.editions import (
+        COVERAGE_FILE,
         EXTENSION_LOCALE_DIR,
         catalog_problems,
         report_coverage,
@@ -301,7 +317,8 @@ def build_html(
         edition_code = digest.hexdigest()
         built[language] = _build_edition(project, translated, language, edition_code, full, report)
     for language in languages:
-        report_coverage(project, language, report)
+        counted = sphinx_dir_for(project, language) / "_build" / COVERAGE_FILE
+        report_coverage(project, language, report, counted)
     published = all(
         (project.html_dir / edition(lang).folder / "index.html").is_file() for lang in built
     )

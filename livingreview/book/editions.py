@@ -1,9 +1,13 @@
 """The translation coverage of the editions (no Sphinx import: the build's no-op path reads
 this without loading the extension). The editions themselves: ``livingreview.data.editions``.
 
-Coverage: translated (non-fuzzy) messages / all messages of each page's catalog under
-``locales/<lang>/LC_MESSAGES``; the build prints it, and the extension notes a page below
-100% at its top.
+Coverage is counted against the current English text: of the messages a page has now, those
+with a non-fuzzy translation in its catalog under ``locales/<lang>/LC_MESSAGES``. The English
+build records each page's messages (``MESSAGES_FILE``), the translated edition's build counts
+its coverage against them (``sphinx.translation``) and writes it to ``COVERAGE_FILE`` beside
+its output; the build prints it, and the extension notes a page below 100% at its
+top. The catalogs alone (``page_coverage``) would miss English changed since the last
+``catalogs`` run: they still hold the old sentence, translated.
 """
 
 from __future__ import annotations
@@ -18,6 +22,10 @@ from livingreview.data.editions import edition, read_po
 EXTENSION_LOCALE_DIR = Path(__file__).resolve().parent / "sphinx" / "locale"
 # Catalogs that are not pages: the analyses' words and Sphinx's own overrides.
 NOT_PAGES = {"analysis", "sphinx"}
+# Each page's English messages, written by the English edition's build and staged for the
+# translated ones; each page's (translated, total) of those, written by a translated build.
+MESSAGES_FILE = "english-messages.json"
+COVERAGE_FILE = "translation-coverage.json"
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,26 @@ def page_coverage(root: Path, language: str, cache: Path | None = None) -> dict[
         cache.parent.mkdir(parents=True, exist_ok=True)
         cache.write_text(json.dumps(fresh, sort_keys=True), encoding="utf-8")
     return found
+
+
+def write_json(path: Path, table: dict) -> None:
+    """Only when its bytes change: the staged copy keeps its time, and Sphinx its pages."""
+    import json
+
+    from livingreview.data.files import sync_file
+
+    text = json.dumps(table, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    sync_file(text.encode(), path)
+
+
+def built_coverage(path: Path) -> dict[str, Coverage] | None:
+    """The coverage a build counted (None before the edition's first build)."""
+    import json
+
+    if not path.is_file():
+        return None
+    counts = json.loads(path.read_text(encoding="utf-8"))
+    return {d: Coverage(d, done, total) for d, (done, total) in counts.items()}
 
 
 def _count(path: Path, shown: str) -> tuple[int, int, list[str]]:
@@ -111,10 +139,10 @@ def coverage_note(language: str, coverage: Coverage) -> str:
     return edition(language).coverage_note.format(untranslated=100 - coverage.percent)
 
 
-def report_coverage(project, language: str, report) -> dict[str, Coverage]:
-    """Print each page's translation coverage for ``language`` (the build calls this)."""
-    cache = project.build_dir / "cache" / f"coverage-{language}.json"
-    table = page_coverage(project.root, language, cache)
+def report_coverage(project, language: str, report, built: Path) -> dict[str, Coverage]:
+    """Print each page's translation coverage for ``language`` as the edition's build counted
+    it (``built``: its COVERAGE_FILE); the build calls this."""
+    table = built_coverage(built) or {}
     total = sum(c.total for c in table.values())
     done = sum(c.translated for c in table.values())
     report(

@@ -2,8 +2,10 @@
 
 Headless Chromium (Debian's, driven by Playwright) prints each page of ``_build/html`` after
 its charts have drawn, so figures, citations and the bibliography appear as on screen.
-pypdf joins the chapters into the book with one bookmark per chapter. Afterwards each page's
-placeholder becomes links to its PDF, so the HTML never links to a PDF that does not exist.
+pypdf joins the chapters into the book with one bookmark per chapter, numbered as the
+exercises are ("4. Clinical evidence" holds Exercise 4.1). Each "Reproduce this" box is
+printed open, so a printed chapter carries its commands. Afterwards each page's placeholder
+becomes links to its PDF, so the HTML never links to a PDF that does not exist.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from livingreview.book.serve import serve_folder
+from livingreview.book.sphinx.exercises import chapter_numbers
 from livingreview.book.sphinx.pdf_links import PDF_MARKER
-from livingreview.data.editions import EDITIONS, SOURCE
+from livingreview.data.editions import EDITIONS, SOURCE, Edition
 from livingreview.data.files import write_atomic
 from livingreview.data.identity import identity
 from livingreview.data.project import Project
@@ -65,6 +68,10 @@ REVEAL_SCRIPT = (
     "() => document.querySelectorAll('.solution, .solution *').forEach("
     "e => e.classList.remove('toggle-hidden'))"
 )
+# Folded on screen under one line; on paper its commands are the point of it.
+OPEN_REPRODUCE_BOXES = (
+    "() => document.querySelectorAll('details.reproduce-box').forEach(d => d.open = true)"
+)
 
 
 def _print(page, target: Path, title: str) -> None:
@@ -104,14 +111,15 @@ def build_pdfs(project: Project, report: Callable[[str], None] = print) -> Path:
         html_root = project.html_dir / folder
         if not (html_root / "index.html").is_file():
             continue
-        path = _print_edition(project, html_root, project.build_dir / "pdf" / folder, report)
+        out = project.build_dir / "pdf" / folder
+        path = _print_edition(project, html_root, out, edition, report)
         publish_pdfs(project, [name for _, name in chapter_pages(project)], folder, words)
         book_path = book_path or path
     return book_path
 
 
 def _print_edition(
-    project: Project, book_html: Path, out: Path, report: Callable[[str], None]
+    project: Project, book_html: Path, out: Path, edition: Edition, report: Callable[[str], None]
 ) -> Path:
     from playwright.sync_api import sync_playwright
 
@@ -135,22 +143,25 @@ def _print_edition(
                     route.continue_() if route.request.url.startswith(base) else route.abort()
                 ),
             )
+            numbers = chapter_numbers(project)
             for doc, name in chapter_pages(project):
                 page.goto(f"{base}/{doc}.html", wait_until="load")
                 for index in range(page.locator(".vega-chart").count()):
                     page.locator(".vega-chart").nth(index).locator("svg").first.wait_for()
                 page.emulate_media(media="print")
+                page.evaluate(OPEN_REPRODUCE_BOXES)
                 title = page.title().split(" — ")[0].strip()
                 target = out / f"{name}.pdf"
                 _print(page, target, title)
-                printed.append((title, target))
+                bookmark = f"{numbers[doc]}. {title}" if doc in numbers else title
+                printed.append((bookmark, target))
                 report(f"pdf   {target.relative_to(project.root)}")
                 if page.locator(".solution").count():
                     page.add_style_tag(content=REVEAL_SOLUTIONS)
                     page.evaluate(REVEAL_SCRIPT)
                     key = answers_dir / f"{name}.pdf"
-                    _print(page, key, f"{title}: answer key")
-                    answers.append((title, key))
+                    _print(page, key, edition.answer_key.format(title=title))
+                    answers.append((bookmark, key))
                     report(f"pdf   {key.relative_to(project.root)} (answer key)")
             browser.close()
     finally:
@@ -162,7 +173,7 @@ def _print_edition(
     report(f"pdf   {book_path.relative_to(project.root)}")
     if answers:
         key = answers_dir / "book.pdf"
-        _join(answers, key, f"{me.title}: answer key", me.author)
+        _join(answers, key, edition.answer_key.format(title=me.title), me.author)
         report(f"pdf   {key.relative_to(project.root)} (answer key)")
     return book_path
 

@@ -34,6 +34,7 @@ class Edition:
     # under a table whose free-text cells keep the English of the data (None: never shown)
     english_cells_note: str | None
     pdf_words: tuple[str, str, str]  # "PDF: ", "this chapter", "the whole book"
+    answer_key: str  # an answer key's footer and title: "{title}: answer key"
 
     @property
     def translated(self) -> bool:
@@ -59,6 +60,7 @@ EDITIONS: tuple[Edition, ...] = (
         coverage_note="{untranslated}% of this page is not yet translated.",
         english_cells_note=None,
         pdf_words=("PDF: ", "this chapter", "the whole book"),
+        answer_key="{title}: answer key",
     ),
     Edition(
         language="zh_CN",
@@ -70,6 +72,7 @@ EDITIONS: tuple[Edition, ...] = (
         coverage_note="本章尚有 {untranslated}% 未翻译，未翻译段落以英文显示。",
         english_cells_note="部分内容为英文原文（数据中的自由文本尚未翻译）。",
         pdf_words=("PDF：", "本章", "全书"),
+        answer_key="{title}（参考答案）",
     ),
 )
 SOURCE = EDITIONS[0]

@@ -140,18 +140,23 @@ def test_a_figure_holding_a_table_is_numbered_as_a_table(checked_book):
 
 
 def test_reproduce_boxes_give_commands_that_start_from_a_clone(checked_book):
-    """The box's commands: clone the book's repository, set up as the README says, re-run."""
+    """The box's commands: clone the book's repository, check out the release the page was
+    built from (when it is a tagged release), set up as the README says, reproduce."""
+    from livingreview.book.reproduce import built_from
+
     me = identity(Project(checked_book))
     runs = {run.name for run in load_manifest(Project(checked_book))}
+    built = built_from(Project(checked_book))
+    checkout = [f"git checkout {built.tag}"] if built.tag else []
     html = checked_book / "_build" / "html"
     boxes = 0
     for page in html.rglob("chapters/*.html"):
         for box in re.findall(r"reproduce-box.*?</pre>", page.read_text(encoding="utf-8"), re.S):
             lines = re.sub(r"<[^>]+>", "", box.split("<pre>", 1)[1]).strip().splitlines()
-            assert lines[:3] == [f"git clone {me.repository_url}", f"cd {me.clone_folder}",
-                                 "make book"], page.name  # fmt: skip
-            command = lines[3].split()
-            assert command[:2] == [".venv/bin/livingreview", "run"] and command[2] in runs
+            assert lines[:-1] == [f"git clone {me.repository_url}", f"cd {me.clone_folder}",
+                                  *checkout, "make book"], page.name  # fmt: skip
+            command = lines[-1].split()
+            assert command[:2] == [".venv/bin/livingreview", "reproduce"] and command[2] in runs
             boxes += 1
     assert boxes
 

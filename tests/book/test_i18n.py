@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
+from conftest import cli, seeded_copy
 
 from livingreview.analysis import i18n
-from livingreview.book.sphinx.translation import other_edition, page_coverage
+from livingreview.book.editions import COVERAGE_FILE, built_coverage, page_coverage
+from livingreview.book.sphinx.translation import other_edition
 from livingreview.data.releases import read_glue
 
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -268,15 +270,68 @@ def test_every_page_links_to_the_same_page_in_the_other_edition(built_book):
         assert (target.parent / _switcher(target)).resolve() == page.resolve()
 
 
+def zh_coverage(book: Path) -> dict:
+    """The coverage the Chinese build counted, page by page."""
+    table = built_coverage(book / "_build" / "sphinx-zh_CN" / "_build" / COVERAGE_FILE)
+    assert table is not None
+    return table
+
+
 def test_pages_below_full_coverage_say_so_in_chinese(built_book):
     html = built_book / "_build" / "html" / "zh"
-    table = page_coverage(built_book, "zh_CN")
-    assert table
+    table = zh_coverage(built_book)
+    # every page with a catalog is counted, as is every page without one
+    assert set(page_coverage(built_book, "zh_CN")) <= set(table)
     for docname, coverage in table.items():
         page = (html / f"{docname}.html").read_text(encoding="utf-8")
         assert ("translation-coverage" in page) == (coverage.percent < 100), docname
         if coverage.percent < 100:
             assert f"本章尚有 {100 - coverage.percent}% 未翻译" in page
+
+
+def test_coverage_is_counted_against_the_current_english(built_book, tmp_path):
+    """Acceptance (issue 26): one English sentence of a translated chapter changes and the
+    catalogs are not refreshed: the page is no longer fully translated, and says so."""
+    before = zh_coverage(built_book)
+    docname, sentence = _translated_line(built_book, before)
+    root = seeded_copy(built_book, tmp_path / "repo")
+    source = root / f"{docname}.md"
+    text = source.read_text(encoding="utf-8")
+    edited = sentence.rstrip() + " This sentence was revised."
+    source.write_text(text.replace(sentence, edited, 1), encoding="utf-8")
+    built = cli(root, "book", check=True).stdout
+    was = before[docname]
+    after = zh_coverage(root)[docname]
+    # the old msgid is gone from the page, the new one has no translation
+    assert (after.translated, after.total) == (was.translated - 1, was.total), after
+    line = f"  {docname}: {after.percent}% ({after.translated}/{after.total})"
+    assert after.percent < 100 and line in built.splitlines(), built
+    page = (root / "_build" / "html" / "zh" / f"{docname}.html").read_text(encoding="utf-8")
+    assert "translation-coverage" in page and f"本章尚有 {100 - after.percent}% 未翻译" in page
+    # the rest of the book is counted as before
+    others = {d: c for d, c in zh_coverage(root).items() if d != docname}
+    assert others == {d: c for d, c in before.items() if d != docname}
+
+
+def _translated_line(book: Path, coverage: dict) -> tuple[str, str]:
+    """A fully translated chapter and one of its one-line paragraphs of plain prose whose
+    translation the catalog holds."""
+    from livingreview.analysis.i18n import read_catalog
+
+    for docname, counted in sorted(coverage.items()):
+        path = book / f"{docname}.md"
+        if not docname.startswith("chapters/") or counted.percent < 100 or not path.is_file():
+            continue
+        translated = read_catalog(book / "locales/zh_CN/LC_MESSAGES" / f"{docname}.po")
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for index, line in enumerate(lines):
+            alone = (index == 0 or not lines[index - 1].strip()) and (
+                index + 1 == len(lines) or not lines[index + 1].strip()
+            )
+            plain = re.fullmatch(r"[A-Z][\w ,;:()'-]{30,}\.", line)
+            if alone and plain and translated.get(line):
+                return docname, line
+    raise AssertionError("no fully translated chapter with a plain one-line paragraph")
 
 
 def test_chinese_search_index_holds_the_books_terms(built_book):

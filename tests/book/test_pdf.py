@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ def test_pdfs_per_chapter_and_for_the_book(built_book, tmp_path):
     from pypdf import PdfReader
 
     from livingreview.book.pdf import chapter_pages
+    from livingreview.book.sphinx.exercises import chapter_numbers
     from livingreview.data.identity import identity
     from livingreview.data.project import Project
 
@@ -41,7 +43,9 @@ def test_pdfs_per_chapter_and_for_the_book(built_book, tmp_path):
     reader = PdfReader(book)
     titles = [item.title for item in reader.outline]
     assert len(titles) == len(names)
-    assert titles[:2] == [identity(Project(built_book)).title, "Introduction"]
+    numbers = chapter_numbers(project)  # the exercises' chapter numbers, in the bookmarks
+    first = f"{numbers['chapters/introduction']}. Introduction"
+    assert titles[:2] == [identity(Project(built_book)).title, first]
     text = PdfReader(root / "_build" / "pdf" / "preclinical.pdf").pages
     preclinical = "\n".join(page.extract_text() for page in text)
     source = (built_book / "chapters" / "preclinical.md").read_text(encoding="utf-8")
@@ -70,16 +74,39 @@ def test_pdfs_per_chapter_and_for_the_book(built_book, tmp_path):
     solution = solution_words(source, "ex-preclinical-2")
     key = pdf_text(answers / "preclinical.pdf")
     handout = " ".join(preclinical.split())
-    assert "Solution to Exercise 1" in key and solution in key
+    preclinical_number = numbers["chapters/preclinical"]
+    assert f"Solution to Exercise {preclinical_number}.1" in key and solution in key
     assert "Solution to" not in handout and solution not in handout
     assert solution in pdf_text(answers / "book.pdf")
-    # exercises are numbered within their chapter, so a one-chapter handout starts at 1
+    # an answer key's footer says what it is, in the edition's words
+    assert "Preclinical evidence: answer key" in key
+    # exercises are numbered by chapter: a chapter's handout runs N.1 .. N.count
+    expected = []
     for name in with_exercises:
         count = (
             (built_book / "chapters" / f"{name}.md").read_text(encoding="utf-8").count("{exercise}")
         )
+        chapter = numbers[f"chapters/{name}"]
         text = pdf_text(root / "_build" / "pdf" / f"{name}.pdf")
-        assert f"Exercise {count}" in text and f"Exercise {count + 1} " not in text, name
+        found = re.findall(rf"\bExercise ({chapter}\.\d+) \(", text)
+        assert found == [f"{chapter}.{n}" for n in range(1, count + 1)], name
+        expected += found
+    # the whole book: every exercise once, no two with the same number
+    in_book = re.findall(r"\bExercise (\d+\.\d+) \(", pdf_text(book))
+    assert sorted(in_book) == sorted(expected) and len(set(in_book)) == len(in_book)
+    # every printed chapter with a figure carries its reproduce commands, not only the heading
+    boxes = 0
+    for name in names:
+        page = (root / "_build" / "html" / "chapters" / f"{name}.html").read_text("utf-8")
+        shown = html.unescape(re.sub(r"<[^>]+>", "", page))  # the commands are highlighted
+        runs = re.findall(r"\.venv/bin/livingreview reproduce (\w+)", shown)
+        if runs:
+            # a printed line may wrap anywhere: compare without whitespace
+            text = "".join(pdf_text(root / "_build" / "pdf" / f"{name}.pdf").split())
+            assert "gitclone" in text and "makebook" in text, name
+            assert all(f"livingreviewreproduce{run}" in text for run in runs), name
+            boxes += 1
+    assert boxes
 
     # The Chinese edition prints too, its glyphs from Debian's Noto CJK fonts (never fetched).
     from livingreview.analysis.i18n import read_catalog
@@ -99,6 +126,12 @@ def test_pdfs_per_chapter_and_for_the_book(built_book, tmp_path):
         if (descriptor := font.get_object().get("/FontDescriptor")) is not None
     }
     assert any("CJK" in name for name in fonts), fonts
+    # the Chinese answer keys' footers are Chinese
+    zh_title = read_catalog(built_book / "locales/zh_CN/LC_MESSAGES/chapters/preclinical.po")[
+        "Preclinical evidence"
+    ]
+    zh_key = pdf_text(zh / "answers" / "preclinical.pdf")
+    assert f"{zh_title}（参考答案）" in zh_key and "answer key" not in zh_key
     zh_page = root / "_build" / "html" / "zh" / "chapters" / "preclinical.html"
     assert 'href="../_pdf/preclinical.pdf"' in zh_page.read_text(encoding="utf-8")
     assert (root / "_build" / "html" / "zh" / "_pdf" / "book.pdf").is_file()

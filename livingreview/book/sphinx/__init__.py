@@ -9,7 +9,7 @@
 - ``pdf_links``: where ``livingreview pdf`` links each chapter's PDF;
 - ``theme``: theme defaults;
 - ``assets``: extension stylesheets linked with their checksum on every build;
-- ``exercises``: exercises numbered within their chapter;
+- ``exercises``: exercises numbered by chapter ("Exercise 4.2");
 - ``code_folds``: analysis pages show each result first, its code folded below it;
 - ``unique_ids``: no id repeated on a page (exercises, translated citations);
 - ``translation``: the Chinese edition's switcher, coverage notes, the extension's words, and

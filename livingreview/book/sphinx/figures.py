@@ -22,6 +22,7 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from myst_nb.ext.glue.utils import PendingGlueReferenceError, create_pending_glue_ref
 
+from livingreview.book.reproduce import BUILT_FROM, BuiltFrom, reproduce_commands
 from livingreview.book.sphinx.manifest import manifest_runs
 from livingreview.book.sphinx.translation import _
 from livingreview.data.identity import identity
@@ -91,14 +92,33 @@ class AnalysisFigure(SphinxDirective):
         # Folded by default: the commands are for readers who want them, and a clinician
         # reading the chapter sees one line under each figure instead of a shell session.
         summary = f"<strong>{html.escape(_('Reproduce this'))}</strong>" + html.escape(
-            _(" from a fresh clone (Python 3.11+ and make; the last line re-runs it):")
+            _(
+                " from a fresh clone (Python 3.11+ and make; the last line re-runs it, says "
+                "where its output is and whether its numbers match the book's):"
+            )
         )
         opening = nodes.raw(
             "", f'<details class="reproduce-box"><summary>{summary}</summary>', format="html"
         )
         box = nodes.container(classes=["reproduce-body"])
-        commands = reproduce_commands(identity(Project(Path(env.srcdir))), run["name"])
+        # the release this page was built from (livingreview.book.reproduce): a new tag
+        # re-renders the page
+        built_path = Path(env.srcdir) / BUILT_FROM
+        env.note_dependency(str(built_path))
+        built = BuiltFrom.read(built_path)
+        me = identity(Project(Path(env.srcdir)))
+        commands = reproduce_commands(me.repository_url, me.clone_folder, run["name"], built)
         box += nodes.literal_block(commands, commands, language="bash")
+        if built.tag:
+            pinned = _("Built from version {version}: the commands check out its tag {tag}.")
+        elif built.version:
+            pinned = _(
+                "Built from sources not yet released (after version {version}): the commands "
+                "clone the newest sources, which may differ from this page."
+            )
+        else:
+            pinned = _("Built from sources not yet released: the commands clone the newest.")
+        box += nodes.paragraph(text=pinned.format(version=built.version, tag=built.tag))
         para = nodes.paragraph()
         para += nodes.Text(_("Download: "))
         files = [rel_notebook, *run.get("inputs", [])]
@@ -113,18 +133,6 @@ class AnalysisFigure(SphinxDirective):
             para += ref
         box += para
         return [opening, box, nodes.raw("", "</details>", format="html")]
-
-
-def reproduce_commands(me, run_name: str) -> str:
-    """Commands that work as written after cloning: the README's set-up, then this run."""
-    return "\n".join(
-        [
-            f"git clone {me.repository_url}",
-            f"cd {me.clone_folder}",
-            "make book",
-            f".venv/bin/livingreview run {run_name} --force",
-        ]
-    )
 
 
 def _caption_text(node) -> str:

@@ -40,7 +40,12 @@ def note_glue_sources(app, docname: str, source: list[str]) -> None:
 
         translated = (app.config.language or SOURCE_LANGUAGE) != SOURCE_LANGUAGE
         words = _ if translated else (lambda text: text)
-        source[0] = _with_stamp(source[0], chapter_stamp(project, sorted(inputs), words))
+        stamp = chapter_stamp(project, sorted(inputs), words)
+        source[0] = _with_stamp(source[0], stamp)
+        # not a message of the page's catalog: translation coverage leaves it out
+        if not hasattr(env, "livingreview_stamps"):
+            env.livingreview_stamps = {}
+        env.livingreview_stamps[docname] = stamp
         for path in stamp_sources(project):
             env.note_dependency(str(path))
 
