@@ -139,6 +139,22 @@ def update(built_book: Path, folder: Path) -> None:
         root, "add", "preclinical_studies", *[f"--set={k}={v}" for k, v in study.items()],
         check=True,
     ).stdout  # fmt: skip
+    # the study's screening decision, from the look-up that met it (README, "Adding a study")
+    logged = cli(
+        root, "search", "log-lookup", "--source", "publisher site", "--query", f"doi:10.5555/{key}",
+        "--notes", "The test study, read on its publisher page.", check=True,
+    ).stdout  # fmt: skip
+    search_id = logged.split()[1].rstrip(":")
+    edit_cell(root, "surveillance_log", search_id, "new_records", "1")
+    steps["log look-up"] = logged
+    screened = {
+        "record_id": key, "title": "A test study of stromal cells", "year": "2099",
+        "design": "animal study", "decision": "included", "search_id": search_id,
+        "checked": date.today().isoformat(), "study_id": key, "record_type": "main report",
+    }  # fmt: skip
+    steps["add screening"] = cli(
+        root, "add", "screening", *[f"--set={k}={v}" for k, v in screened.items()], check=True
+    ).stdout
     steps["validate"] = cli(root, "validate", check=True).stdout
     first = table_rows(root, "pooled_effects")[0]
     step = 0.01 if float(first["estimate"]) + 0.01 <= float(first["ci_high"]) else -0.01
