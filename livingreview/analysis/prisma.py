@@ -435,10 +435,10 @@ def ongoing_table(tables: dict[str, pd.DataFrame], screening: pd.DataFrame) -> p
                 "registry_id": rid,
                 "design": designs.get(rid) or (f"phase {row['phase']}" if row["phase"] else ""),
                 "population": row["population_registry"] or row["condition"],
-                "planned participants": planned,
+                "planned_participants": planned,
                 "intervention": row["intervention"],
                 "status": f"{i18n.gettext(status)}, {as_of}" if status else as_of,
-                "expected completion": row["end_registry"]
+                "expected_completion": row["end_registry"]
                 or row["end_source"]
                 or i18n.gettext(NOT_ON_RECORD),
             }
@@ -449,10 +449,10 @@ def ongoing_table(tables: dict[str, pd.DataFrame], screening: pd.DataFrame) -> p
             "registry_id",
             "design",
             "population",
-            "planned participants",
+            "planned_participants",
             "intervention",
             "status",
-            "expected completion",
+            "expected_completion",
         ],
     )
 
@@ -466,7 +466,7 @@ def awaiting_table(screening: pd.DataFrame, project=None) -> pd.DataFrame:
             "study_id": _text(waiting, "study_id"),
             "record": _text(waiting, "title"),
             "design": _text(waiting, "design"),
-            "what is missing": _text(waiting, "decision_note"),
+            "what_is_missing": _text(waiting, "decision_note"),
         }
     )
     shown["record_id"] = _linked(shown["record_id"], project)

@@ -140,11 +140,11 @@ def test_ongoing_and_awaiting_tables():
     assert ongoing["registry_id"].tolist() == ["NCT2"]
     row = ongoing.iloc[0]
     assert row["status"] == "recruiting, as of the registry record of 2024-02-15"
-    assert row["planned participants"] == "296"
-    assert row["expected completion"] == prisma.NOT_ON_RECORD
+    assert row["planned_participants"] == "296"
+    assert row["expected_completion"] == prisma.NOT_ON_RECORD
     awaiting = prisma.awaiting_table(screened, project=None)
     assert awaiting["record_id"].tolist() == ["unread", "unclear"]
-    assert awaiting["what is missing"].tolist() == ["why", "why"]
+    assert awaiting["what_is_missing"].tolist() == ["why", "why"]
 
 
 def test_slug_makes_glue_names():
