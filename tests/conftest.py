@@ -328,6 +328,28 @@ def write_manifest(root: Path, counts_params: str = "{}", extra: str = "") -> No
     )
 
 
+def screen_new_study(root: Path, study_id: str, day: str = "2026-12-03") -> str:
+    """Log a look-up that met a new study and screen it included (README, "Adding a study"),
+    so that its evidence row may be added; returns the look-up's search id."""
+    from livingreview.data import csvio
+
+    data = root / "data"
+    log = data / "surveillance_log.csv"
+    header, rows = csvio.dict_rows(log.read_text(encoding="utf-8"))
+    search_id = f"S{max(int(r['search_id'][1:]) for r in rows) + 1:03d}"
+    entry = {"search_id": search_id, "date": day, "source": "publisher site",
+             "query": study_id, "hits": "1", "new_records": "1",
+             "notes": "test look-up", "kind": "look-up of a known record"}  # fmt: skip
+    log.write_bytes(csvio.appended(log.read_bytes(), [entry.get(c, "") for c in header]))
+    screening = data / "screening.csv"
+    header = csvio.dict_rows(screening.read_text(encoding="utf-8"))[0]
+    row = {"record_id": study_id, "title": f"Test study {study_id}", "design": "animal study",
+           "decision": "included", "search_id": search_id, "checked": day,
+           "study_id": study_id, "record_type": "main report"}  # fmt: skip
+    screening.write_bytes(csvio.appended(screening.read_bytes(), [row.get(c, "") for c in header]))
+    return search_id
+
+
 def table_rows(root: Path, name: str) -> list[dict[str, str]]:
     """The rows of one data table of a copy, as text (what the tests derive expectations from)."""
     from livingreview.data import csvio

@@ -7,7 +7,7 @@ import io
 import re
 
 import pytest
-from conftest import REPO, copy_repo
+from conftest import REPO, copy_repo, screen_new_study
 
 from livingreview.authoring.add import add_row, cell_checker, check_row, prompt_row
 from livingreview.data.bib import entry_keys
@@ -86,6 +86,7 @@ def test_answers_given_before_a_bad_one_are_kept_and_the_row_is_added(tmp_path):
     resource = resources(project)["preclinical_studies"]
     existing = first_row(resource)
     good = existing | {"study_id": "prompted2026"}
+    screen_new_study(root, "prompted2026")  # its screening decision comes first
     script = {"study_id": [existing["study_id"], "prompted2026"], "year": ["26", good["year"]]}
     defaults = {"notes": "typed with --set"}
     told = []
