@@ -135,10 +135,6 @@ def update(built_book: Path, folder: Path) -> None:
     study |= {"year": "2099", "main_finding": "lower mortality in the test model"}
     study |= {"in_source_table1": "false", "verification": "confirmed", "notes": "Test row."}
     steps["study"] = study
-    steps["add study"] = cli(
-        root, "add", "preclinical_studies", *[f"--set={k}={v}" for k, v in study.items()],
-        check=True,
-    ).stdout  # fmt: skip
     # the study's screening decision, from the look-up that met it (README, "Adding a study")
     logged = cli(
         root, "search", "log-lookup", "--source", "publisher site", "--query", f"doi:10.5555/{key}",
@@ -155,6 +151,10 @@ def update(built_book: Path, folder: Path) -> None:
     steps["add screening"] = cli(
         root, "add", "screening", *[f"--set={k}={v}" for k, v in screened.items()], check=True
     ).stdout
+    steps["add study"] = cli(
+        root, "add", "preclinical_studies", *[f"--set={k}={v}" for k, v in study.items()],
+        check=True,
+    ).stdout  # fmt: skip
     steps["validate"] = cli(root, "validate", check=True).stdout
     first = table_rows(root, "pooled_effects")[0]
     step = 0.01 if float(first["estimate"]) + 0.01 <= float(first["ci_high"]) else -0.01
