@@ -135,6 +135,22 @@ def update(built_book: Path, folder: Path) -> None:
     study |= {"year": "2099", "main_finding": "lower mortality in the test model"}
     study |= {"in_source_table1": "false", "verification": "confirmed", "notes": "Test row."}
     steps["study"] = study
+    # the study's screening decision, from the look-up that met it (README, "Adding a study")
+    logged = cli(
+        root, "search", "log-lookup", "--source", "publisher site", "--query", f"doi:10.5555/{key}",
+        "--notes", "The test study, read on its publisher page.", check=True,
+    ).stdout  # fmt: skip
+    search_id = logged.split()[1].rstrip(":")
+    edit_cell(root, "surveillance_log", search_id, "new_records", "1")
+    steps["log look-up"] = logged
+    screened = {
+        "record_id": key, "title": "A test study of stromal cells", "year": "2099",
+        "design": "animal study", "decision": "included", "search_id": search_id,
+        "checked": date.today().isoformat(), "study_id": key, "record_type": "main report",
+    }  # fmt: skip
+    steps["add screening"] = cli(
+        root, "add", "screening", *[f"--set={k}={v}" for k, v in screened.items()], check=True
+    ).stdout
     steps["add study"] = cli(
         root, "add", "preclinical_studies", *[f"--set={k}={v}" for k, v in study.items()],
         check=True,
@@ -310,6 +326,28 @@ def write_manifest(root: Path, counts_params: str = "{}", extra: str = "") -> No
         )
         + extra
     )
+
+
+def screen_new_study(root: Path, study_id: str, day: str = "2026-12-03") -> str:
+    """Log a look-up that met a new study and screen it included (README, "Adding a study"),
+    so that its evidence row may be added; returns the look-up's search id."""
+    from livingreview.data import csvio
+
+    data = root / "data"
+    log = data / "surveillance_log.csv"
+    header, rows = csvio.dict_rows(log.read_text(encoding="utf-8"))
+    search_id = f"S{max(int(r['search_id'][1:]) for r in rows) + 1:03d}"
+    entry = {"search_id": search_id, "date": day, "source": "publisher site",
+             "query": study_id, "hits": "1", "new_records": "1",
+             "notes": "test look-up", "kind": "look-up of a known record"}  # fmt: skip
+    log.write_bytes(csvio.appended(log.read_bytes(), [entry.get(c, "") for c in header]))
+    screening = data / "screening.csv"
+    header = csvio.dict_rows(screening.read_text(encoding="utf-8"))[0]
+    row = {"record_id": study_id, "title": f"Test study {study_id}", "design": "animal study",
+           "decision": "included", "search_id": search_id, "checked": day,
+           "study_id": study_id, "record_type": "main report"}  # fmt: skip
+    screening.write_bytes(csvio.appended(screening.read_bytes(), [row.get(c, "") for c in header]))
+    return search_id
 
 
 def table_rows(root: Path, name: str) -> list[dict[str, str]]:

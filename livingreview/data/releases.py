@@ -172,6 +172,19 @@ def searched_words(project: Project, _: Callable[[str], str] = lambda text: text
     return _("last search not recorded")
 
 
+def evidence_words(project: Project, _: Callable[[str], str] = lambda text: text) -> list[str]:
+    """The stamp's first words: the evidence date and the last search, or, before the first
+    complete run of the saved strategies, when known records were last verified and that the
+    first run is pending. No date is called a search date unless a complete run made it."""
+    current_to = read_descriptor(project)[CURRENT_TO]
+    if last_searched(project) is None and (verified := last_verified(project)):
+        return [
+            _("Known records verified up to {date}").format(date=verified),
+            _("systematic search strategies defined, first scheduled run pending"),
+        ]
+    return [_("Evidence current to {date}").format(date=current_to), searched_words(project, _)]
+
+
 def chapter_stamp(
     project: Project, inputs: list[str], _: Callable[[str], str] = lambda text: text
 ) -> str:
@@ -179,13 +192,14 @@ def chapter_stamp(
 
     The evidence date and the update interval come from the Data Package, the last search from
     the surveillance log: the latest complete run of the saved strategies; before the first
-    one, the stamp says the run is pending and when known records were last verified. A page's
+    one, the stamp names no search: it says when known records were last verified and that the
+    first run is pending (``evidence_words``). A page's
     data last changed in the earliest release from which the bytes of every data file it uses
     stayed the same; a difference from the latest release means unreleased edits.
     """
     current_to = read_descriptor(project)[CURRENT_TO]
     # ``_`` gives a translated edition's words (the Sphinx extension's catalog).
-    evidence = [_("Evidence current to {date}").format(date=current_to), searched_words(project, _)]
+    evidence = evidence_words(project, _)
     if due := next_update_due(project, current_to):
         evidence.append(_("next update due {date}").format(date=due))
     parts = []

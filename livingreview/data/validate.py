@@ -468,8 +468,9 @@ def _screening_search_logged(checked: Checked) -> list[Problem]:
             "search_id",
             cells["search_id"],
             "search-not-logged",
-            "names a search that is not in data/surveillance_log.csv",
-            "add the search to the surveillance log or fix the id",
+            "names no row of data/surveillance_log.csv: neither a search nor a logged look-up",
+            "log the search or look-up that met the record (or S000, the source review "
+            "baseline, for a record of the first version), or fix the id",
         )
         for line, cells in _table_rows(checked, "screening")[1]
         if cells["search_id"].strip() and cells["search_id"] not in logged
@@ -508,6 +509,28 @@ def _exclusion_reason(checked: Checked) -> list[Problem]:
                 )
             )
     return out
+
+
+@cross_file_check("screening-decision-note")
+def _decision_note(checked: Checked) -> list[Problem]:
+    """An exclusion gives its detail and a record awaiting classification says what is missing."""
+    header = checked.tables.get("screening", (None, [], []))[1]
+    if "decision_note" not in header:
+        return []
+    return [
+        Problem(
+            "data/screening.csv",
+            line,
+            "decision_note",
+            "",
+            "decision-note",
+            f"is empty but the decision is {cells['decision']!r}",
+            "say why it is excluded, or what is missing to classify it",
+        )
+        for line, cells in _table_rows(checked, "screening")[1]
+        if cells["decision"] in ("excluded", "awaiting classification")
+        and not cells["decision_note"].strip()
+    ]
 
 
 @cross_file_check("surveillance-new-records")
@@ -636,3 +659,7 @@ def validate_project(project: Project, replaced: dict[str, bytes] | None = None)
     for check in CROSS_FILE_CHECKS.values():
         problems.extend(check(checked))
     return problems
+
+
+# Checks kept in their own modules register themselves when imported.
+from livingreview.data import screening_checks  # noqa: E402, F401

@@ -27,7 +27,7 @@ def _prisma_flow():
     tables = {name: load_table(name) for name in (*prisma.STUDY_TABLES, prisma.META_TABLE)}
     log, screening = load_table("surveillance_log"), load_table("screening")
     field = next(f for f in resources()["screening"].fields if f.name == "exclusion_reason")
-    counts = prisma.flow_counts(log, screening, prisma.previous_studies(tables, screening))
+    counts = prisma.flow_counts(log, screening, tables)
     reasons = prisma.exclusion_reasons(screening, field.constraints["enum"])
     return prisma.flow_diagram(counts, reasons, "version 0.1.0", "version 0.2.0")
 

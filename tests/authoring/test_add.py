@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO, copy_repo
+from conftest import REPO, copy_repo, screen_new_study
 
 from livingreview.analysis.confirmation import MARKER
 from livingreview.analysis.evidence import COPY_ONLY, trials_table
@@ -94,6 +94,7 @@ def test_answers_given_before_a_bad_one_are_kept_and_the_row_is_added(tmp_path):
     resource = resources(project)["preclinical_studies"]
     existing = first_row(resource)
     good = existing | {"study_id": "prompted2026"}
+    screen_new_study(root, "prompted2026")  # its screening decision comes first
     script = {"study_id": [existing["study_id"], "prompted2026"], "year": ["26", good["year"]]}
     defaults = {"notes": "typed with --set"}
     told = []

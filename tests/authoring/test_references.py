@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import cli, copy_repo
+from conftest import cli, copy_repo, screen_new_study
 
 from livingreview.authoring.add import add_row
 from livingreview.authoring.references import (
@@ -171,6 +171,7 @@ def test_the_new_key_validates_once_a_data_row_cites_it(repo):
     assert [(p.rule, p.value) for p in validate_project(project)] == [("uncited", NEW["key"])]
     studies = repo / "data" / "preclinical_studies.csv"
     row = next(csv.DictReader(io.StringIO(studies.read_text(encoding="utf-8"))))
+    screen_new_study(repo, "smith2026a")  # its screening decision comes first
     add_row(project, "preclinical_studies", row | {"study_id": "smith2026a", "ref_key": NEW["key"]})
     assert validate_project(project) == []
 

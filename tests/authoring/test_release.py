@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import UPDATE_NOTE, cli, copy_repo, journal, seeded_copy
+from conftest import UPDATE_NOTE, cli, copy_repo, journal, screen_new_study, seeded_copy
 
 from livingreview.authoring import release as release_module
 from livingreview.authoring.add import RowRejected, add_row
@@ -75,6 +75,7 @@ def commit_all(root: Path, message: str) -> None:
 def repo(tmp_path) -> Path:
     """A copy of the book as its own git repository, everything committed."""
     root = copy_repo(tmp_path / "repo")
+    screen_new_study(root, NEW_STUDY["study_id"])  # its screening decision comes first
     git(root, "init", "-q", "-b", "main")
     git(root, "config", "user.name", "Test Author")
     git(root, "config", "user.email", "author@example.org")

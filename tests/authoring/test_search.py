@@ -264,7 +264,7 @@ def test_ris_export_and_screening_import_round_trip(project, server, tmp_path):
     before = data_bytes(project)
     bad = tmp_path / "bad.csv"
     bad.write_text(
-        "record_id,decision,exclusion_reason\nNCT09990002,maybe,\nNOPE,excluded,wrong study type\n"
+        "record_id,decision,exclusion_reason\nNCT09990002,maybe,\nNOPE,excluded,design\n"
         "PPR999901,excluded,too small\n"
     )
     with pytest.raises(Exception) as caught:
@@ -277,12 +277,15 @@ def test_ris_export_and_screening_import_round_trip(project, server, tmp_path):
 
     good = tmp_path / "good.csv"
     good.write_text(
-        "record_id,decision,exclusion_reason,notes\nNCT09990002,included,,\n"
-        "PPR999901,excluded,wrong study type,animal only\n"
+        "record_id,decision,exclusion_reason,study_id,record_type,decision_note,notes\n"
+        "NCT09990002,included,,NCT09990002,registration,,\n"
+        "PPR999901,excluded,design,PPR999901,preprint,a single animal study,animal only\n"
     )
     assert import_decisions(project, good) == 2
     screening = {r["record_id"]: r for r in rows(project.data_dir / "screening.csv")}
-    assert screening["PPR999901"]["exclusion_reason"] == "wrong study type"
+    assert screening["PPR999901"]["exclusion_reason"] == "design"
+    assert screening["PPR999901"]["decision_note"] == "a single animal study"
+    assert screening["NCT09990002"]["study_id"] == "NCT09990002"
     assert screening["NCT09990002"]["decision"] == "included"
     assert validate_project(project) == []
     assert export_awaiting(project, ris) == 2

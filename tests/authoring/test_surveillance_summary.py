@@ -27,10 +27,11 @@ def repo(tmp_path) -> Path:
     return root
 
 
-def append_copy(root: Path, table: str, key_column: str, key: str) -> dict[str, str]:
-    """Append a copy of the table's last row under a new key, as an intake would."""
+def append_copy(root: Path, table: str, key_column: str, key: str, **cells) -> dict[str, str]:
+    """Append a copy of the table's last row under a new key (and ``cells``), as an intake
+    would."""
     path = root / "data" / f"{table}.csv"
-    row = table_rows(root, table)[-1] | {key_column: key}
+    row = table_rows(root, table)[-1] | {key_column: key} | cells
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerow(row.values())
     text = path.read_text(encoding="utf-8")
@@ -39,7 +40,10 @@ def append_copy(root: Path, table: str, key_column: str, key: str) -> dict[str, 
 
 
 def test_summary_and_markdown_name_new_records_and_registry_changes(repo):
-    new = append_copy(repo, "screening", "record_id", "NCT09999992")
+    new = append_copy(
+        repo, "screening", "record_id", "NCT09999992", title="A trial a search found",
+        decision="awaiting screening", study_id="", record_type="", decision_note="",
+    )  # fmt: skip
     trials = table_rows(repo, "registered_trials")
     read = [t for t in trials if t["registry_verified"] == "true"]
     changed = next(t for t in read if t["status_registry"] not in ("", "completed"))

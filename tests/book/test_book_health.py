@@ -17,7 +17,7 @@ from livingreview.data.bib import anchor, citation_labels
 from livingreview.data.identity import identity
 from livingreview.data.package import evidence_current_to, load_table, resources, split_list
 from livingreview.data.project import Project
-from livingreview.data.releases import next_update_due, past_releases, searched_words
+from livingreview.data.releases import evidence_words, next_update_due, past_releases
 
 SKELETON = ("## Overview", "## Prerequisites", "## Content", "## Summary", "## Resources")
 
@@ -208,10 +208,10 @@ def test_every_review_chapter_shows_its_evidence_date_search_next_update_and_ver
     due = next_update_due(project, current_to)
     assert due and due > current_to  # the book sets an update interval
     version = past_releases(project)[-1]["version"]
-    # the search words follow the log: a complete run's date, else the pending run's wording
+    # the first words follow the log: the evidence date and a complete run's date, else the
+    # date known records were verified and the pending run
     evidence = (
-        f"Evidence current to {current_to}; {searched_words(project)}; next update due {due}. "
-        f"Book version {version}"
+        f"{'; '.join(evidence_words(project))}; next update due {due}. Book version {version}"
     )
     for docname in project.review_chapters():
         text = (checked_book / "_build" / "html" / f"{docname}.html").read_text(encoding="utf-8")

@@ -277,7 +277,7 @@ def append_row(path: Path, row: dict[str, str]) -> None:
 def test_hostile_row_is_rejected_and_renders_inert(browser, built_book, tmp_path):
     import csv
 
-    from conftest import cli, seeded_copy
+    from conftest import cli, screen_new_study, seeded_copy
 
     root = seeded_copy(built_book, tmp_path / "repo")
     data = root / "data" / "preclinical_studies.csv"
@@ -300,6 +300,7 @@ def test_hostile_row_is_rejected_and_renders_inert(browser, built_book, tmp_path
     data.write_bytes(original.rsplit(b"\n", 2)[0] + b"\n")
     legit = hostile_row(header, ["脓毒症小鼠模型", "تعفن الدم", "אלח דם"])
     legit["study_id"] = "unicode2026"
+    screen_new_study(root, "unicode2026")  # its screening decision comes first
     append_row(data, legit)
     assert cli(root, "validate").returncode == 0
 

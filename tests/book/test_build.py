@@ -8,7 +8,15 @@ import re
 import shutil
 from pathlib import Path
 
-from conftest import cli, copy_repo, edit_cell, pooled_summary, seeded_copy, table_rows
+from conftest import (
+    cli,
+    copy_repo,
+    edit_cell,
+    pooled_summary,
+    screen_new_study,
+    seeded_copy,
+    table_rows,
+)
 
 EXTERNAL_ASSET = re.compile(
     r"<(?:script|link|img|iframe|source|video|audio)\b[^>]*\b(?:src|href)\s*=\s*[\"']((?:https?:)?//[^\"']+)",
@@ -92,6 +100,7 @@ def test_noop_rebuild_executes_nothing_and_edit_reruns_only_its_readers(built_bo
     first = table_rows(root, "preclinical_studies")[0]
     new = {**first, "study_id": "newstudy2026", "main_finding": "lower creatinine"}
     new |= {"verification": "confirmed", "notes": "Test row."}
+    screen_new_study(root, "newstudy2026")  # its screening decision comes first
     with open(studies, "a", encoding="utf-8", newline="") as handle:
         csv.DictWriter(handle, fieldnames=list(first), lineterminator="\n").writerow(new)
     added = cli(root, "book", check=True)

@@ -156,4 +156,9 @@ def test_before_a_complete_run_the_stamp_says_it_is_pending_and_when_records_wer
     assert releases.last_searched(project) is None
     stamp = releases.chapter_stamp(project, [])
     assert "last searched" not in stamp
-    assert "first scheduled run pending; known records verified up to 2026-11-26" in stamp
+    # no date is called a search or an evidence date: only the verification date is given
+    assert stamp.startswith(
+        "*Known records verified up to 2026-11-26; systematic search strategies defined, "
+        "first scheduled run pending"
+    )
+    assert "Evidence current to" not in stamp

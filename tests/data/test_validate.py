@@ -85,6 +85,16 @@ def both(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
 
 PE, TR, PC = "pooled_effects", "registered_trials", "preclinical_studies"
 SC, SL = "screening", "surveillance_log"
+
+
+def _first_line(table: str, column: str, value: str) -> int:
+    """The file line of the first row of the committed ``table`` whose ``column`` is ``value``."""
+    text = (REPO / "data" / f"{table}.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(io.StringIO(text, newline=""))
+    return next(n for n, r in enumerate(rows, start=2) if r[column] == value)
+
+
+EXCL = _first_line(SC, "decision", "excluded")  # an excluded record, found in the data
 CASES = {
     # name: (edit, file, row, column, rule)
     "ci_low_above_estimate": (set_cell(PE, 2, "ci_low", "0.42"), PE, 2, "ci_low,estimate,ci_high", "ordered"),
@@ -128,9 +138,16 @@ CASES = {
     "unconfirmed_without_reason": (both(set_cell(TR, 2, "registry_verified", "false"), set_cell(TR, 2, "check_note", "")), TR, 2, "check_note", "required-when"),
     "registry_values_unchecked": (both(set_cell(TR, 2, "registry_verified", "false"), set_cell(TR, 2, "value_used", "registry")), TR, 2, "registry_verified", "implies"),
     "search_not_in_log": (set_cell(SC, 2, "search_id", "S999"), SC, 2, "search_id", "search-not-logged"),
-    "excluded_without_reason": (set_cell(SC, 3, "exclusion_reason", ""), SC, 3, "exclusion_reason", "exclusion-reason"),
-    "included_with_reason": (set_cell(SC, 2, "exclusion_reason", "wrong study type"), SC, 2, "exclusion_reason", "exclusion-reason"),
-    "unknown_exclusion_reason": (set_cell(SC, 3, "exclusion_reason", "not interesting"), SC, 3, "exclusion_reason", "enum"),
+    "excluded_without_reason": (set_cell(SC, EXCL, "exclusion_reason", ""), SC, EXCL, "exclusion_reason", "exclusion-reason"),
+    "included_with_reason": (set_cell(SC, 2, "exclusion_reason", "design"), SC, 2, "exclusion_reason", "exclusion-reason"),
+    "unknown_exclusion_reason": (set_cell(SC, EXCL, "exclusion_reason", "not interesting"), SC, EXCL, "exclusion_reason", "enum"),
+    "reading_is_no_exclusion_reason": (set_cell(SC, EXCL, "exclusion_reason", "no primary record found"), SC, EXCL, "exclusion_reason", "enum"),
+    "excluded_without_detail": (set_cell(SC, EXCL, "decision_note", ""), SC, EXCL, "decision_note", "decision-note"),
+    "screened_without_study": (set_cell(SC, 2, "study_id", ""), SC, 2, "study_id", "screening-study"),
+    "screened_without_record_type": (set_cell(SC, 2, "record_type", ""), SC, 2, "record_type", "screening-study"),
+    "report_of_unknown_study": (set_cell(SC, 2, "study_id", "nosuchstudy"), SC, 2, "study_id", "screening-unknown-study"),
+    "unknown_record_type": (set_cell(SC, 2, "record_type", "letter"), SC, 2, "record_type", "enum"),
+    "unknown_eligibility": (set_cell(TR, 2, "eligibility", "outside the rule"), TR, 2, "eligibility", "enum"),
     "unknown_decision": (set_cell(SC, 2, "decision", "maybe"), SC, 2, "decision", "enum"),
     "screening_checked_not_a_date": (set_cell(SC, 2, "checked", "26/11/2026"), SC, 2, "checked", "pattern"),
     "search_date_not_real": (set_cell(SL, 3, "date", "2026-02-30"), SL, 3, "date", "date"),
@@ -224,6 +241,7 @@ def test_a_new_screened_record_must_be_counted_in_the_log(tmp_path):
     search = rows[0]["search_id"]
     with open(data / "screening.csv", "a", encoding="utf-8", newline="") as handle:
         extra = dict(rows[0], record_id="added_record", decision="awaiting classification")
+        extra["decision_note"] = "missing: its primary record"
         csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n").writerow(extra)
     problems = validate_project(Project(root))
     assert [(p.file, p.rule, p.column) for p in problems] == [
@@ -299,3 +317,80 @@ def test_a_further_report_must_name_the_row_of_its_study(tmp_path):
     assert [(p.file, p.row, p.column, p.value, p.rule) for p in problems] == [
         ("data/clinical_studies.csv", line, "report_of", "nosuchstudy", "report-of-unknown")
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Cross-file checks between screening and the evidence: each error names both files and rows.
+
+
+def _line_of(rows: list[dict[str, str]], column: str, value: str) -> int:
+    return 2 + next(i for i, r in enumerate(rows) if r[column] == value)
+
+
+def test_an_evidence_row_whose_record_is_screened_excluded_names_both_rows(tmp_path):
+    root = copy_repo(tmp_path / "repo")
+    trials, screening = _rows(root, TR), _rows(root, SC)
+    screened = {r["record_id"]: r for r in screening}
+    # a trial meeting the rule whose own record is screened (found in the data)
+    trial = next(
+        r for r in trials if r["eligibility"] == "meets the rule" and r["registry_id"] in screened
+    )
+    tline, sline = (
+        _line_of(trials, "registry_id", trial["registry_id"]),
+        _line_of(screening, "record_id", trial["registry_id"]),
+    )
+    for column, value in [("decision", "excluded"), ("exclusion_reason", "population"),
+                          ("decision_note", "all-cause ARDS")]:  # fmt: skip
+        set_cell(SC, sline, column, value)(root / "data")
+    problems = _validate_unchanged(root)
+    assert [(p.file, p.row, p.rule) for p in problems] == [
+        ("data/registered_trials.csv", tline, "evidence-screened-excluded")
+    ]
+    assert f"data/screening.csv row {sline}" in problems[0].message
+    # kept only because the source cites it: allowed, and said so in the row
+    set_cell(TR, tline, "eligibility", "outside the rule: population")(root / "data")
+    assert _validate_unchanged(root) == []
+
+
+def test_a_row_outside_the_rule_screened_as_included_is_an_error(tmp_path):
+    root = copy_repo(tmp_path / "repo")
+    trials, screening = _rows(root, TR), _rows(root, SC)
+    trial = next(r for r in trials if r["eligibility"].startswith("outside the rule"))
+    sline = _line_of(screening, "record_id", trial["registry_id"])
+    set_cell(SC, sline, "decision", "included")(root / "data")
+    problems = _validate_unchanged(root)
+    assert [(p.file, p.row, p.column, p.rule) for p in problems] == [
+        ("data/registered_trials.csv", _line_of(trials, "registry_id", trial["registry_id"]),
+         "eligibility", "evidence-eligibility-disagrees"),
+    ]  # fmt: skip
+    assert f"data/screening.csv row {sline}" in problems[0].message
+
+
+def test_a_study_with_no_screening_decision_is_an_error(tmp_path):
+    root = copy_repo(tmp_path / "repo")
+    studies, screening = _rows(root, PC), _rows(root, SC)
+    study = studies[0]["study_id"]
+    assert {r["study_id"] for r in screening if r["record_id"] == study} == {study}
+    path = root / "data" / "screening.csv"
+    kept = [r for r in screening if study not in (r["record_id"], r["study_id"])]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(screening[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(kept)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    problems = _validate_unchanged(root)
+    assert [(p.file, p.row, p.column, p.value, p.rule) for p in problems] == [
+        ("data/preclinical_studies.csv", 2, "study_id", study, "no-screening-decision")
+    ]
+    assert "data/screening.csv" in problems[0].message
+
+
+def test_a_screening_decision_must_come_from_a_logged_search_or_look_up(tmp_path):
+    root = copy_repo(tmp_path / "repo")
+    screening = _rows(root, SC)
+    line = _line_of(screening, "decision", "ongoing")
+    set_cell(SC, line, "search_id", "S999")(root / "data")
+    problems = _validate_unchanged(root)
+    found = [p for p in problems if p.rule == "search-not-logged"]
+    assert [(p.file, p.row, p.value) for p in found] == [("data/screening.csv", line, "S999")]
+    assert "data/surveillance_log.csv" in found[0].message and "look-up" in found[0].message

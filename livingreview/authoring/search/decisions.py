@@ -1,8 +1,10 @@
 """``livingreview screening import FILE``: screening decisions made elsewhere, checked first.
 
-The file is a CSV with ``record_id``, ``decision`` and ``exclusion_reason`` (other columns are
-ignored). Every problem is reported, one line each naming file, row and column; if there is
-any, nothing is written. Otherwise only those cells of data/screening.csv change.
+The file is a CSV with ``record_id``, ``decision`` and ``exclusion_reason``, and optionally
+``study_id``, ``record_type`` and ``decision_note`` (the study the record belongs to, what it is,
+and why the decision); other columns are ignored. Every problem is reported, one line each
+naming file, row and column; if there is any, nothing is written. Otherwise only those cells
+of data/screening.csv change.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from livingreview.data.project import Project
 from livingreview.errors import LivingReviewError
 
 REQUIRED = ("record_id", "decision", "exclusion_reason")
+OPTIONAL = ("study_id", "record_type", "decision_note")
 
 
 class ImportError_(LivingReviewError):  # noqa: N801 (not the builtin)
@@ -63,10 +66,19 @@ def import_decisions(project: Project, file: Path) -> int:
             problem("exclusion_reason", reason, f"expected one of: {', '.join(reasons)}")
         elif decision != "excluded" and reason:
             problem("exclusion_reason", reason, "expected empty unless the decision is 'excluded'")
+        record_type = (row.get("record_type") or "").strip()
+        types = fields["record_type"].constraints["enum"] if "record_type" in fields else []
+        if "record_type" in header and record_type and record_type not in types:
+            problem("record_type", record_type, f"expected one of: {', '.join(types)}")
         changes[index[rid]] = {
             col["decision"]: decision,
             col["exclusion_reason"]: reason,
             col["checked"]: datetime.now(UTC).date().isoformat(),
+            **{
+                col[name]: (row.get(name) or "").strip()
+                for name in OPTIONAL
+                if name in header and name in col
+            },
         }
     if problems:
         raise ImportError_(
