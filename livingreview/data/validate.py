@@ -455,6 +455,129 @@ def _report_of(checked: Checked) -> list[Problem]:
     ]
 
 
+@cross_file_check("risk-of-bias")
+def _risk_of_bias(checked: Checked) -> list[Problem]:
+    """Each judgement names a clinical study, rests on a quote and its address (or says why it
+    was not made), and each study's overall judgement is the one clinical_studies.csv shows."""
+    file, rows = _table_rows(checked, "risk_of_bias")
+    studies_file, studies = _table_rows(checked, "clinical_studies")
+    if not file or not studies_file:
+        return []
+    known = {cells["study_id"] for _, cells in studies}
+    out = []
+
+    def bad(where: str, line: int, column: str, value: str, rule: str, message: str, hint: str):
+        out.append(Problem(where, line, column, value, rule, message, hint))
+
+    overall: dict[str, str] = {}
+    for line, cells in rows:
+        study, judgement = cells["study_id"], cells["judgement"].strip()
+        if study not in known:
+            bad(
+                file,
+                line,
+                "study_id",
+                study,
+                "rob-study",
+                "names no study_id of data/clinical_studies.csv",
+                "use the study_id of the study judged",
+            )
+        made = judgement not in ("not assessed", "not applicable")
+        if made and not (cells["support_quote"].strip() and cells["support_address"].strip()):
+            bad(
+                file,
+                line,
+                "support_quote",
+                cells["support_quote"],
+                "rob-support",
+                f"is empty but the judgement is {judgement!r}",
+                "quote the report and give the address it was read at, or judge 'not assessed'",
+            )
+        if cells["domain"].strip() == "overall":
+            overall[study] = judgement
+    for line, cells in studies:
+        study = cells.get("report_of", "").strip() or cells["study_id"]
+        shown = cells["risk_of_bias"].strip()
+        if study not in known:
+            continue  # a further report naming no study: the report-of check says so
+        if study not in overall:
+            bad(
+                studies_file,
+                line,
+                "risk_of_bias",
+                shown,
+                "rob-overall",
+                f"has no 'overall' row for study {study!r} in data/risk_of_bias.csv",
+                "add the study's judgement (or the reason it was not made) there",
+            )
+        elif shown != overall[study]:
+            bad(
+                studies_file,
+                line,
+                "risk_of_bias",
+                shown,
+                "rob-overall",
+                f"differs from the overall judgement {overall[study]!r} in data/risk_of_bias.csv",
+                "the column repeats that judgement; change the judgement there",
+            )
+    return out
+
+
+@cross_file_check("summary-of-findings-certainty")
+def _sof_certainty(checked: Checked) -> list[Problem]:
+    """A certainty follows from its stated concerns, and every downgrade gives its reason."""
+    from livingreview.data import grade
+
+    file, rows = _table_rows(checked, "summary_of_findings")
+    _, studies = _table_rows(checked, "clinical_studies")
+    eligible = {c["study_id"] for _, c in studies if c["eligibility"].strip() == "meets the rule"}
+    out = []
+    for line, cells in rows:
+        outside = [key for key in split_list(cells["studies"]) if studies and key not in eligible]
+        if outside:
+            out.append(
+                Problem(
+                    file,
+                    line,
+                    "studies",
+                    "; ".join(outside),
+                    "sof-eligibility",
+                    "names a study that is not a clinical study meeting the eligibility rule",
+                    "only studies whose eligibility is 'meets the rule' enter the summary",
+                )
+            )
+        if cells["certainty"] not in grade.LEVELS:
+            continue  # reported by the cell checks
+        expected = grade.certainty(cells)
+        if cells["certainty"] != expected:
+            out.append(
+                Problem(
+                    file,
+                    line,
+                    "certainty",
+                    cells["certainty"],
+                    "grade-certainty",
+                    f"does not follow from the concerns stated (expected {expected!r})",
+                    "high, less one level per serious and two per very serious concern",
+                )
+            )
+        for domain in grade.DOMAINS:
+            named = domain.replace("_", " ")
+            if grade.STEPS.get(cells[domain].strip(), 0) and named not in cells["reasons"]:
+                out.append(
+                    Problem(
+                        file,
+                        line,
+                        "reasons",
+                        cells["reasons"][:60],
+                        "grade-reason",
+                        f"gives no reason for the downgrade in {named}",
+                        f"write '{named}, {cells[domain]}: why' in reasons",
+                    )
+                )
+    return out
+
+
 @cross_file_check("screening-search-in-log")
 def _screening_search_logged(checked: Checked) -> list[Problem]:
     """Every screened record names a search that the surveillance log holds."""

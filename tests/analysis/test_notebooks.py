@@ -20,6 +20,7 @@ NON_DEFAULT = {
     "data_dictionary": ["show_tables=false"],
     "whats_new": ["latest=1"],
     "prisma": ["version_label=version 0.2.0"],
+    "certainty": ["show_tables=false"],
 }
 
 

@@ -394,3 +394,110 @@ def test_a_screening_decision_must_come_from_a_logged_search_or_look_up(tmp_path
     found = [p for p in problems if p.rule == "search-not-logged"]
     assert [(p.file, p.row, p.value) for p in found] == [("data/screening.csv", line, "S999")]
     assert "data/surveillance_log.csv" in found[0].message and "look-up" in found[0].message
+
+
+# Risk of bias and the summary of findings: this review's judgements follow their own rules.
+
+
+def test_the_risk_of_bias_column_repeats_each_studys_overall_judgement(book_source):
+    """clinical_studies.risk_of_bias is derived: the 'overall' row of the study (a further
+    report takes its study's), and every judgement made rests on a quote and its address."""
+    overall = {
+        r["study_id"]: r["judgement"]
+        for r in _rows(book_source, "risk_of_bias")
+        if r["domain"] == "overall"
+    }
+    for row in _rows(book_source, "clinical_studies"):
+        assert row["risk_of_bias"] == overall[row["report_of"] or row["study_id"]], row["study_id"]
+    for row in _rows(book_source, "risk_of_bias"):
+        if row["judgement"] not in ("not assessed", "not applicable"):
+            assert row["support_quote"] and row["support_address"].startswith("http"), row
+        else:
+            assert row["note"].startswith(row["judgement"]), row  # the reason is given
+
+
+def test_every_randomised_trial_meeting_the_rule_has_rob2_rows_for_each_domain(book_source):
+    studies = {r["study_id"]: r for r in _rows(book_source, "clinical_studies")}
+    randomised = {
+        s
+        for s, r in studies.items()
+        if "randomised" in r["design"]
+        and not r["report_of"]
+        and r["eligibility"] == "meets the rule"
+    }
+    assert randomised, "the data holds randomised trials meeting the rule"
+    domains: dict[str, set[str]] = {}
+    for row in _rows(book_source, "risk_of_bias"):
+        if row["tool"] == "RoB 2":
+            domains.setdefault(row["study_id"], set()).add(row["domain"][:2])
+    for study in randomised:
+        assert domains.get(study) == {"D1", "D2", "D3", "D4", "D5", "ov"}, study
+
+
+def test_a_risk_of_bias_column_differing_from_the_overall_judgement_is_reported(tmp_path):
+    root = copy_repo(tmp_path / "repo")
+    rows = _rows(root, "clinical_studies")
+    line = 2 + next(i for i, r in enumerate(rows) if not r["report_of"])
+    set_cell("clinical_studies", line, "risk_of_bias", "low")(root / "data")
+    problems = _validate_unchanged(root)
+    assert [(p.file, p.row, p.column, p.value, p.rule) for p in problems] == [
+        ("data/clinical_studies.csv", line, "risk_of_bias", "low", "rob-overall")
+    ]
+
+
+def test_a_judgement_without_its_quote_is_reported(tmp_path):
+    root = copy_repo(tmp_path / "repo")
+    rows = _rows(root, "risk_of_bias")
+    line = 2 + next(i for i, r in enumerate(rows) if not r["support_quote"])
+    set_cell("risk_of_bias", line, "judgement", "low")(root / "data")
+    problems = [p for p in _validate_unchanged(root) if p.rule == "rob-support"]
+    assert [(p.file, p.row, p.column) for p in problems] == [
+        ("data/risk_of_bias.csv", line, "support_quote")
+    ]
+
+
+def test_a_certainty_that_does_not_follow_from_its_concerns_is_reported(tmp_path):
+    from livingreview.data import grade
+
+    root = copy_repo(tmp_path / "repo")
+    first = _rows(root, "summary_of_findings")[0]
+    expected = grade.certainty(first)
+    wrong = next(level for level in grade.LEVELS if level != expected)
+    set_cell("summary_of_findings", 2, "certainty", wrong)(root / "data")
+    problems = _validate_unchanged(root)
+    assert [(p.file, p.row, p.column, p.value, p.rule) for p in problems] == [
+        ("data/summary_of_findings.csv", 2, "certainty", wrong, "grade-certainty")
+    ]
+
+
+def test_a_downgrade_without_its_reason_and_a_study_outside_the_rule_are_reported(tmp_path):
+    root = copy_repo(tmp_path / "repo")
+    outside = next(
+        r["study_id"]
+        for r in _rows(root, "clinical_studies")
+        if r["eligibility"] != "meets the rule"
+    )
+    set_cell("summary_of_findings", 2, "reasons", "too few patients")(root / "data")
+    set_cell("summary_of_findings", 3, "studies", outside)(root / "data")
+    rules = sorted({(p.row, p.rule) for p in _validate_unchanged(root)})
+    assert (2, "grade-reason") in rules and (3, "sof-eligibility") in rules
+    assert {rule for _, rule in rules} == {"grade-reason", "sof-eligibility"}
+
+
+def test_grade_certainty_falls_a_level_per_serious_concern_and_stops_at_very_low():
+    from livingreview.data.grade import certainty
+
+    calm = {
+        d: "not serious" for d in ("risk_of_bias", "inconsistency", "indirectness", "imprecision")
+    }
+    assert certainty(calm) == "high"
+    assert certainty(calm | {"risk_of_bias": "serious"}) == "moderate"
+    assert certainty(calm | {"imprecision": "very serious"}) == "low"
+    assert (
+        certainty(calm | {"imprecision": "very serious", "indirectness": "serious"}) == "very low"
+    )
+    assert (
+        certainty(calm | {"imprecision": "very serious", "risk_of_bias": "very serious"})
+        == "very low"
+    )
+    assert certainty(calm | {"publication_bias": "strongly suspected"}) == "moderate"
