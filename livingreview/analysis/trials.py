@@ -111,8 +111,10 @@ def surveillance(
 
 def surveillance_table(table: pd.DataFrame) -> pd.DataFrame:
     """The surveillance rows as readers see them: dates as precise as their source gives them
-    (a month stays a month; the flags use its last day) and unconfirmed values marked."""
+    (a month stays a month; the flags use its last day), in the edition's words, and unconfirmed
+    values marked."""
     ok = table["confirmed"]
+    table = _in_words(table)
     return pd.DataFrame(
         {
             "registry_id": table["registry_id"],
@@ -123,15 +125,28 @@ def surveillance_table(table: pd.DataFrame) -> pd.DataFrame:
             "start": mark(table["start_given"], ok),
             "end": mark(table["end_given"], ok),
             "values_as_of": table["values_as_of"],
-            "overdue": table["overdue"],
+            "overdue": table["overdue"].map(lambda late: i18n.gettext("yes" if late else "no")),
             "stale": table["stale"],
         }
     )
 
 
+# the surveillance frame's columns that hold words of registered_trials.csv
+_DATA_COLUMNS = {
+    "title": "title",
+    "intervention": "intervention",
+    "cell_source": "cell_source",
+    "status": "status_registry",
+}
+
+
+def _in_words(table: pd.DataFrame) -> pd.DataFrame:
+    return i18n.translate_cells(table, "registered_trials", _DATA_COLUMNS)
+
+
 def timeline(table: pd.DataFrame, as_of: str) -> alt.LayerChart:
     """Each trial from start to anticipated end, coloured by status, with a rule at ``as_of``."""
-    data = table.assign(flag=table["overdue"].map({True: "overdue", False: ""}))
+    data = _in_words(table).assign(flag=table["overdue"].map({True: "overdue", False: ""}))
     statuses = sorted(data["status"].unique())
     base = alt.Chart(data)
     tooltip = [

@@ -31,6 +31,9 @@ class Field:
     description: str
     constraints: dict
     bibkeys: bool = False
+    # "text" (free text, translated cell by cell) or "vocabulary" (a category, translated once
+    # for every table): a reader-facing column the translated editions show in their words
+    translate: str = ""
 
     @property
     def required(self) -> bool:
@@ -52,6 +55,7 @@ class Resource:
                 description=f.get("description", ""),
                 constraints=f.get("constraints", {}),
                 bibkeys=bool(f.get("x-bibkeys")),
+                translate=str(f.get("x-translate", "")),
             )
             for f in self.descriptor.get("schema", {}).get("fields", [])
         ]

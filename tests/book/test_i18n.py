@@ -104,12 +104,15 @@ def test_table_headers_and_categories_translated_and_english_cells_marked(zh_cat
     from livingreview.analysis.display import TableHTML
 
     monkeypatch.setenv("LIVINGREVIEW_ROOT", str(zh_catalog))
-    i18n.use("zh_CN")
+    tr = i18n.use("zh_CN")
     frame = pd.DataFrame({"Studies": ["kidney"], "Note": ["free text from the data"]})
     table = TableHTML(frame, caption="Studies")
     markup = table._repr_html_()
     assert "<th>研究</th>" in markup and "<td>肾</td>" in markup
-    assert "free text from the data" in markup  # free text stays as the data has it
+    assert i18n.english_cells_note("zh_CN") not in markup  # no data cell left untranslated
+    tr.cell("free text from the data", "table/note")  # a data cell the catalog lacks
+    markup = TableHTML(frame, caption="Studies")._repr_html_()
+    assert "free text from the data" in markup  # shown in English, and the table says so
     assert i18n.english_cells_note("zh_CN") in markup
     i18n.use("en")
     english = TableHTML(frame, caption="Studies")._repr_html_()

@@ -8,9 +8,18 @@ numbers, each page's exercises are renumbered from 1 in page order; the solution
 Sphinx compares the new book-wide numbers with the stored ones to decide which pages to
 rewrite. The stored ones are put back before that comparison, so an unchanged page is not
 rewritten on every build.
+
+Titles in the translated editions: an exercise's title ("What each design can show") is a
+subtitle node the directive builds without a source, which Sphinx's gettext builder and its
+Locale transform skip; and sphinx-exercise rebuilds the exercise and solution titles after
+reading from a copy of the exercise it kept before translation. The subtitle is given its
+page's source (so it reaches the page's catalog and is translated), and the kept copy is
+replaced by the translated exercise once the page is read.
 """
 
 from __future__ import annotations
+
+from sphinx.transforms import SphinxTransform
 
 FIGTYPE = "exercise"  # sphinx-exercise's enumerable node type
 
@@ -35,7 +44,37 @@ def renumber_per_page(app, env) -> list[str]:
     return []
 
 
+class TranslatableExerciseTitles(SphinxTransform):
+    """An exercise's own title (the directive's argument) as a message of its page."""
+
+    default_priority = 15  # before sphinx.transforms.i18n.Locale (20)
+
+    def apply(self, **kwargs) -> None:
+        from sphinx_exercise.nodes import exercise_subtitle
+
+        for node in self.document.findall(exercise_subtitle):
+            if not node.source:
+                node.source = self.document["source"]
+                node.line = node.line or getattr(node.parent, "line", None)
+            if not node.rawsource:
+                node.rawsource = node.astext()  # Sphinx's message; titles are plain text
+
+
+def keep_translated_exercises(app, doctree) -> None:
+    """sphinx-exercise builds solution titles and references from the exercise it kept while
+    reading; after translation, keep the translated one."""
+    from sphinx_exercise.nodes import exercise_enumerable_node, exercise_node
+
+    registry = getattr(app.env, "sphinx_exercise_registry", {})
+    for node in doctree.findall(lambda n: isinstance(n, exercise_node | exercise_enumerable_node)):
+        entry = registry.get(node.get("label"))
+        if entry is not None and entry.get("docname") == app.env.docname:
+            entry["node"] = node.deepcopy()
+
+
 def register(app) -> None:
+    app.add_transform(TranslatableExerciseTitles)
+    app.connect("doctree-read", keep_translated_exercises)
     # Sphinx's toctree collector assigns the numbers at the default priority (500).
     app.connect("env-get-updated", _restore_global, priority=400)
     app.connect("env-get-updated", renumber_per_page, priority=900)
