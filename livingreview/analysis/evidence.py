@@ -146,14 +146,16 @@ def trials_table(listed_in: str = "source review", project: Project | None = Non
     status = trials["status_registry"].where(from_registry, trials["status_source"])
     start = trials["start_registry"].where(from_registry, trials["start_source"])
     end = trials["end_registry"].where(from_registry, trials["end_source"])
+    # looked up whether or not a trial needs them, so every English run records them
+    no_start, no_end = i18n.gettext("start not given"), i18n.gettext("end not given")
     period = pd.Series(
         [
             ""
             if pd.isna(begin) and pd.isna(finish)
             else i18n.format(
                 "{start} to {end}",
-                start=i18n.gettext("start not given") if pd.isna(begin) else str(begin),
-                end=i18n.gettext("end not given") if pd.isna(finish) else str(finish),
+                start=no_start if pd.isna(begin) else str(begin),
+                end=no_end if pd.isna(finish) else str(finish),
             )
             for begin, finish in zip(start, end, strict=True)
         ],

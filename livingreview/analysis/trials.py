@@ -147,6 +147,7 @@ def _in_words(table: pd.DataFrame) -> pd.DataFrame:
 def timeline(table: pd.DataFrame, as_of: str) -> alt.LayerChart:
     """Each trial from start to anticipated end, coloured by status, with a rule at ``as_of``."""
     data = _in_words(table).assign(flag=table["overdue"].map({True: "overdue", False: ""}))
+    i18n.active().note("overdue")  # a value of the chart's data, translated with it
     statuses = sorted(data["status"].unique())
     base = alt.Chart(data)
     tooltip = [
