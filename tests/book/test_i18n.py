@@ -19,7 +19,6 @@ from livingreview.analysis import i18n
 from livingreview.book.sphinx.translation import other_edition, page_coverage
 from livingreview.data.releases import read_glue
 
-NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -210,7 +209,11 @@ def _glue(notebook: Path) -> dict[str, str]:
 
 
 def _numbers(text: str) -> list[str]:
-    return sorted(NUMBER.findall(text))
+    """The numbers of a glued value, as the data catalog's number check reads them (a phase
+    written Ⅰ期 is the data's 1, 160×10⁶ its "160 million")."""
+    from livingreview.analysis.data_catalog import numbers
+
+    return sorted(numbers(text).elements())
 
 
 def test_glued_values_are_identical_in_both_editions(built_book):

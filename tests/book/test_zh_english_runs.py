@@ -5,7 +5,8 @@ untranslated. Names, citation labels, identifiers and product names are not word
 citation links are left out, and a token with a digit (NCT04445220, SBI-101, Cx611) or in
 capitals (ARDS, MSC, RUMCESS) is neither a word nor a break. Code, scripts and styles are
 not reader text. Table cells, paragraphs and list items are separate: a run never crosses
-one of their boundaries.
+one of their boundaries. An English label quoted with its Chinese gloss (“Absolute effects
+…”（对照组风险下的绝对效应）) names what the reader's own run prints, in English.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ BLOCKS = (
 ).split()
 BREAK = "\u2029"  # inserted at each block's end
 CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+GLOSSED = re.compile(r"“[^”]*”\s*（[^）]*[\u4e00-\u9fff][^）]*）")
 TOKEN = re.compile(rf"[{CJK}{BREAK}]+|[^\s{CJK}{BREAK}]+")
 WORD = re.compile(r"^[(\[“\"']*[A-Za-z][a-z'’]*(?:-[A-Za-z][a-z'’]*)*[)\]”\"',.;:!?]*$")
 
@@ -47,7 +49,7 @@ def english_runs(markup: str) -> list[str]:
     for node in soup.find_all(BLOCKS):
         node.append(f" {BREAK} ")
     runs, current = [], []
-    for token in TOKEN.findall(soup.get_text(" ")):
+    for token in TOKEN.findall(GLOSSED.sub(" ", soup.get_text(" "))):
         if re.match(rf"[{CJK}{BREAK}]", token):  # Chinese text or a block's end
             if len(current) > LONGEST:
                 runs.append(" ".join(current))
@@ -67,6 +69,7 @@ def test_a_run_of_six_english_words_is_found_and_names_are_not():
     <p>见 <a href="bibliography.html#cite-aliniay2024">Aliniay-Sharafshadehi et al., 2024</a>。</p>
     <pre>for study in studies: print(the study as it reads)</pre>
     <p>28-day mortality 30% with MSCs and 15% with placebo, not significantly different</p>
+    <p>找到标题为“Absolute effects at a control risk of 20%”（对照组风险下的绝对效应）的表格。</p>
     </body></html>"""
     assert english_runs(page) == [
         "none of the predefined adverse events occurred",
