@@ -131,6 +131,19 @@ def surveillance_table(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def category_counts(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Trials per category of ``column`` (status, intervention, cell source) in the edition's
+    words. An unconfirmed value counts in its category ("recruiting" and an unconfirmed
+    "recruiting" are one status); how many of each are unconfirmed is a column of its own."""
+    words = _in_words(table)[column].astype("string").fillna("")
+    unconfirmed = ~table["confirmed"].astype(bool)
+    frame = pd.DataFrame({column: words, "unconfirmed": unconfirmed.to_numpy()}, index=table.index)
+    grouped = frame.groupby(column, sort=True)["unconfirmed"]
+    return pd.DataFrame(
+        {"trials": grouped.size(), "of_which_unconfirmed": grouped.sum().astype(int)}
+    ).reset_index()
+
+
 # the surveillance frame's columns that hold words of registered_trials.csv
 _DATA_COLUMNS = {
     "title": "title",

@@ -90,3 +90,26 @@ def test_zh_evidence_pages_have_no_run_of_six_english_words(built_book, page):
     assert len(english) > 3  # the check sees the English edition's text
     chinese = english_runs((html / "zh" / f"{page}.html").read_text(encoding="utf-8"))
     assert chinese == [], f"zh/{page}.html: " + " | ".join(chinese)
+
+
+def test_exercise_and_solution_titles_are_in_chinese(built_book):
+    """Every exercise's and solution's title, its own words included, reads in Chinese on the
+    zh page (sphinx-exercise rebuilds them after reading; the book hooks both paths)."""
+    from bs4 import BeautifulSoup
+
+    def titles(page) -> list[str]:
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        found = soup.select("div.exercise p.admonition-title, div.solution p.admonition-title")
+        return [p.get_text(" ", strip=True) for p in found]
+
+    html = built_book / "_build" / "html"
+    checked = 0
+    for page in sorted((html / "chapters").glob("*.html")):
+        english, chinese = titles(page), titles(html / "zh" / "chapters" / page.name)
+        assert len(english) == len(chinese), page.name
+        for en, zh in zip(english, chinese, strict=True):
+            own = re.search(r"\((.*)\)", zh)  # the exercise's own title, in brackets
+            assert own and re.search(r"[\u4e00-\u9fff]", own.group(1)), (page.name, en, zh)
+            assert not re.search(r"[A-Za-z]{3,} [A-Za-z]{3,}", zh), (page.name, zh)
+            checked += 1
+    assert checked >= 2 * 20  # every chapter's exercises and solutions were seen
