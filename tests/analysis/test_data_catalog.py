@@ -200,3 +200,32 @@ def test_lookup_outside_a_table_translates_categories_only(data_copy, monkeypatc
     tr = i18n.use("zh_CN")
     assert tr.lookup("kidney") == "肾" and tr.lookup("a") == "a"
     assert tr.untranslated == set()  # a lookup never counts a cell as English
+
+
+def test_catalogs_bring_a_changed_cell_in_fuzzy_and_a_new_one_empty(tmp_path):
+    """What ``livingreview catalogs`` does with data.pot: sphinx-intl keeps the translation of
+    a changed cell, marked fuzzy (not used until revised), and adds a new cell empty."""
+    import sphinx_intl.basic
+
+    from livingreview.data.editions import read_po
+
+    pot_dir, locale_dir = tmp_path / "pot", tmp_path / "locales"
+    context = "clinical_studies/safety_finding"
+    old = data_catalog.Message(context, "no adverse reactions to intravenous MSCs", ("t/c",))
+    data_catalog.write_pot([old], pot_dir / "data.pot")
+    sphinx_intl.basic.update(str(locale_dir), str(pot_dir), ["zh_CN"], jobs=1)
+    po = locale_dir / "zh_CN" / "LC_MESSAGES" / "data.po"
+    catalog = read_po(po)
+    catalog.get(old.msgid, context=context).string = "静脉输注 MSC 未见不良反应"
+    with po.open("wb") as handle:
+        write_po(handle, catalog)
+    changed = data_catalog.Message(context, "no adverse reactions to intravenous MSC", ("t/c",))
+    new = data_catalog.Message("vocabulary", "withdrawn", ("t/c",))
+    data_catalog.write_pot([changed, new], pot_dir / "data.pot")
+    sphinx_intl.basic.update(str(locale_dir), str(pot_dir), ["zh_CN"], jobs=1)
+    catalog = read_po(po)
+    revised = catalog.get(changed.msgid, context=context)
+    assert revised.fuzzy and revised.string == "静脉输注 MSC 未见不良反应"
+    assert catalog.get("withdrawn", context="vocabulary").string == ""
+    data_catalog.read_catalog.cache_clear()
+    assert data_catalog.read_catalog(po) == {}  # neither is shown until translated
