@@ -183,21 +183,21 @@ def header(name: str) -> str:
 
 
 def _translated(frame: pd.DataFrame, tr) -> tuple[pd.DataFrame, bool]:
-    """Headers as words, through the translator; cells translated when the catalog holds them.
+    """Headers as words, through the translator; categories the analyses wrote translated.
 
-    Returns the frame and whether, in a translated edition, some text cell stayed English.
+    Returns the frame and whether, in a translated edition, it shows a data cell that stayed
+    English for want of a translation (``i18n.translate_cells`` remembers those).
     """
-    import re
+    from livingreview.analysis.data_catalog import unmarked
 
     english = False
 
     def cell(value):
         nonlocal english
         if isinstance(value, str):
-            out = tr.lookup(value)
-            if tr.translates and out == value and re.search(r"[A-Za-z]{3,}", value):
+            if unmarked(value)[0] in tr.untranslated:
                 english = True
-            return out
+            return tr.lookup(value)
         return value
 
     columns = {tr(header(name)) if isinstance(name, str) else name: name for name in frame.columns}

@@ -6,6 +6,7 @@ import pandas as pd
 
 from livingreview.analysis.confirmation import confirmed, count_phrase, mark
 from livingreview.analysis.display import Links
+from livingreview.analysis.i18n import translate_cells
 from livingreview.data.bib import anchor, citation_labels, require_label
 from livingreview.data.package import load_table, resources, split_list
 from livingreview.data.project import Project
@@ -40,6 +41,7 @@ def _shown(frame: pd.DataFrame, columns: dict[str, str], name: str, project) -> 
 
 def preclinical_table(project: Project | None = None) -> pd.DataFrame:
     studies = load_table("preclinical_studies", project).sort_values(["year", "study_id"])
+    studies = translate_cells(studies, "preclinical_studies", project=project)
     studies = studies.assign(main_finding=mark(studies["main_finding"], confirmed(studies)))
     return _shown(
         studies,
@@ -63,6 +65,7 @@ def preclinical_table(project: Project | None = None) -> pd.DataFrame:
 
 def clinical_table(project: Project | None = None) -> pd.DataFrame:
     studies = load_table("clinical_studies", project).sort_values(["year", "study_id"])
+    studies = translate_cells(studies, "clinical_studies", project=project)
     ok = confirmed(studies)
     studies = studies.assign(
         safety_finding=mark(studies["safety_finding"], ok),
@@ -92,7 +95,7 @@ def clinical_findings(project: Project | None = None) -> dict[str, str]:
 
     A finding not yet confirmed carries the marker, as in the table.
     """
-    studies = load_table("clinical_studies", project)
+    studies = translate_cells(load_table("clinical_studies", project), "clinical_studies")
     ok = confirmed(studies)
     found = {}
     for column, name in (("safety_finding", "safety"), ("efficacy_finding", "efficacy")):
@@ -109,7 +112,7 @@ def preclinical_timings(project: Project | None = None) -> dict[str, str]:
 
     A timing not yet confirmed carries the marker, as in the table.
     """
-    studies = load_table("preclinical_studies", project)
+    studies = translate_cells(load_table("preclinical_studies", project), "preclinical_studies")
     timings = mark(studies["timing"], confirmed(studies))
     return {
         f"preclinical_{study}_timing": str(text)
@@ -139,13 +142,28 @@ def trials_table(listed_in: str = "source review", project: Project | None = Non
         raise ValueError(f"listed_in must be one of {', '.join(TRIAL_SOURCES)}, got {listed_in!r}")
     trials = load_table("registered_trials", project)
     trials = trials[trials["listed_in"] == listed_in]
+    trials = translate_cells(trials, "registered_trials", project=project)
     ok = confirmed(trials)
     from_registry = trials["value_used"] == "registry"
     status = trials["status_registry"].where(from_registry, trials["status_source"])
     start = trials["start_registry"].where(from_registry, trials["start_source"])
     end = trials["end_registry"].where(from_registry, trials["end_source"])
-    period = start.fillna("start not given") + " to " + end.fillna("end not given")
-    period = period.where(start.notna() | end.notna(), "")
+    # looked up whether or not a trial needs them, so every English run records them
+    no_start, no_end = i18n.gettext("start not given"), i18n.gettext("end not given")
+    period = pd.Series(
+        [
+            ""
+            if pd.isna(begin) and pd.isna(finish)
+            else i18n.format(
+                "{start} to {end}",
+                start=no_start if pd.isna(begin) else str(begin),
+                end=no_end if pd.isna(finish) else str(finish),
+            )
+            for begin, finish in zip(start, end, strict=True)
+        ],
+        index=trials.index,
+        dtype="string",
+    )
     copied = trials["phase"].notna() | trials["enrollment"].notna()
     verified = trials["registry_verified"].fillna(False).astype(bool)
 
@@ -194,7 +212,7 @@ def trials_table(listed_in: str = "source review", project: Project | None = Non
     ]
     trials = trials.assign(
         printed=[
-            "" if pd.isna(printed) or printed == rid else f"printed as {printed}"
+            "" if pd.isna(printed) or printed == rid else i18n.format("printed as {id}", id=printed)
             for rid, printed in zip(trials["registry_id"], trials["id_as_printed"], strict=False)
         ],
         status=mark(status, ok),
@@ -224,7 +242,7 @@ def trials_table(listed_in: str = "source review", project: Project | None = Non
 def mechanisms_table(project: Project | None = None) -> pd.DataFrame:
     """Mechanisms as the source review states them; a row that rests on a fact no primary
     record read so far confirms (``verification`` is "unverified") carries the marker."""
-    rows = load_table("mechanisms", project)
+    rows = translate_cells(load_table("mechanisms", project), "mechanisms", project=project)
     ok = rows["verification"] != "unverified"
     rows = rows.assign(mediator=mark(rows["mediator"], ok), effect=mark(rows["effect"], ok))
     return _shown(
@@ -243,7 +261,7 @@ def mechanisms_table(project: Project | None = None) -> pd.DataFrame:
 
 
 def errata_table(project: Project | None = None) -> pd.DataFrame:
-    errata = load_table("errata", project)
+    errata = translate_cells(load_table("errata", project), "errata", project=project)
     errata = errata.assign(corrected_shown=mark(errata["corrected"], confirmed(errata)))
     return _shown(
         errata,

@@ -57,12 +57,22 @@ def read_catalog(path: Path) -> dict[str, str]:
 class Translator:
     """``translator(text)`` gives the edition's words for ``text`` (itself when untranslated)."""
 
-    def __init__(self, language: str, messages: dict[str, str], record: Path | None = None):
+    def __init__(
+        self,
+        language: str,
+        messages: dict[str, str],
+        record: Path | None = None,
+        data: dict[tuple[str, str], str] | None = None,
+    ):
         self.language = language
         self.messages = messages
         self.record = record
         self.seen: set[str] = set()
         self.built: set[str] = set()  # sentences made by format(): their template is the message
+        # the data's words (data.po): (context, English) -> translation
+        self.data = data or {}
+        # data cells this edition shows in English for want of a translation (tables say so)
+        self.untranslated: set[str] = set()
 
     def __call__(self, text: str) -> str:
         if text in self.built:
@@ -85,8 +95,30 @@ class Translator:
             self.record.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     def lookup(self, text: str) -> str:
-        """A data value: translated when the catalog has it, never recorded."""
+        """A data value: translated when the catalog has it (a category of the data's
+        vocabulary, or a value the analyses wrote), never recorded."""
+        from livingreview.analysis.data_catalog import VOCABULARY, unmarked
+
+        words, marker = unmarked(text)
+        found = self.data.get((VOCABULARY, words))
+        if found is not None:
+            return found + marker
         return self.messages.get(text, text)
+
+    def cell(self, text: str, context: str) -> str:
+        """A data cell of a reader-facing column (``context``: ``vocabulary`` or
+        ``table/column``) in the edition's words; the marker stays outside the message. An
+        untranslated cell stays English and is remembered, so its table can say so."""
+        from livingreview.analysis.data_catalog import unmarked
+
+        words, marker = unmarked(text)
+        if not self.translates or not words.strip():
+            return text
+        found = self.data.get((context, words))
+        if found is None:
+            self.untranslated.add(words)
+            return text
+        return found + marker
 
     @property
     def translates(self) -> bool:
@@ -98,7 +130,14 @@ def translator(language: str = DEFAULT, root: Path | None = None) -> Translator:
     if language == DEFAULT:
         record = os.environ.get(MSGIDS_ENV)
         return Translator(language, {}, Path(record) if record else None)
-    return Translator(language, read_catalog(catalog_path(root or _root(), language).resolve()))
+    from livingreview.analysis import data_catalog
+
+    root = root or _root()
+    return Translator(
+        language,
+        read_catalog(catalog_path(root, language).resolve()),
+        data=data_catalog.read_catalog(data_catalog.catalog_path(root, language).resolve()),
+    )
 
 
 _active = Translator(DEFAULT, {})
@@ -121,6 +160,34 @@ def gettext(text: str) -> str:
 
 def format(template: str, /, **values: object) -> str:  # noqa: A001 - mirrors str.format
     return _active.format(template, **values)
+
+
+def translate_cells(frame, table: str, columns: dict[str, str] | None = None, project=None):
+    """``frame`` with the reader-facing cells of data table ``table`` in the active edition's
+    words (the one function that translates data for display).
+
+    ``columns`` maps a frame column to the table's column whose words it holds (default: the
+    frame's columns named as the table's). Only columns the Data Package declares with
+    ``x-translate`` change; a cell carrying the unconfirmed marker is translated without it
+    and keeps it; an untranslated cell stays English and is remembered by the translator.
+    """
+    from livingreview.analysis import data_catalog
+
+    tr = _active
+    if not tr.translates:
+        return frame
+    kinds = data_catalog.declared(project, [table]).get(table, {})
+    pairs = columns if columns is not None else {c: c for c in frame.columns if c in kinds}
+    out = frame.copy()
+    for shown, column in pairs.items():
+        kind = kinds.get(column)
+        if kind is None or shown not in out.columns:
+            continue
+        ctxt = data_catalog.context(table, column, kind)
+        out[shown] = out[shown].map(
+            lambda value, ctxt=ctxt: tr.cell(value, ctxt) if isinstance(value, str) else value
+        )
+    return out
 
 
 def translate_spec(spec: object, _: Callable[[str], str] | None = None) -> object:

@@ -28,12 +28,13 @@ def _marker(row) -> str:
 
 def label(row: pd.Series) -> str:
     subgroup = "all studies" if row["subgroup_dimension"] == "overall" else row["subgroup"]
-    # outcome and subgroup are short controlled phrases: the edition's words for them
+    # outcome (a category) and subgroup (the data's words) in the edition's words
+    tr = i18n.active()
     return i18n.format(
         "{name}: {outcome}, {subgroup}{marker}",
         name=row["meta_analysis"],
-        outcome=i18n.gettext(str(row["outcome"])),
-        subgroup=i18n.gettext(str(subgroup)),
+        outcome=tr.lookup(str(row["outcome"])),
+        subgroup=tr.cell(str(subgroup), "pooled_effects/subgroup"),
         marker=_marker(row),
     )
 
@@ -61,7 +62,9 @@ def glue_values(effects: pd.DataFrame) -> dict[str, object]:
         key = row["effect_id"]
         values[f"{key}_summary"] = summary(row)
         # The subgroup's label (a dose or timing threshold) is data too.
-        values[f"{key}_subgroup"] = str(row["subgroup"])
+        values[f"{key}_subgroup"] = i18n.active().cell(
+            str(row["subgroup"]), "pooled_effects/subgroup"
+        )
         for column in ("estimate", "ci_low", "ci_high"):
             values[f"{key}_{column}"] = float(row[column])
         for column in ("n_studies", "n_animals"):
@@ -73,19 +76,20 @@ def glue_values(effects: pd.DataFrame) -> dict[str, object]:
 def table(effects: pd.DataFrame, project: Project | None = None) -> pd.DataFrame:
     """The pooled estimates as readers see them in the book; each meta-analysis is named by an
     author-year link to its bibliography entry."""
+    words = i18n.translate_cells(effects, "pooled_effects", project=project)
     shown = pd.DataFrame(
         {
             "Meta-analysis": effects["ref_key"],
-            "Product": effects["product"],
-            "Outcome": effects["outcome"],
-            "Subgroup": effects["subgroup"],
+            "Product": words["product"],
+            "Outcome": words["outcome"],
+            "Subgroup": words["subgroup"],
             "Estimate (95% CI)": [summary(r) for _, r in effects.iterrows()],
             "P": effects["p_value"],
             "Studies": effects["n_studies"],
             "Animals": effects["n_animals"].map(lambda n: "" if pd.isna(n) else f"{int(n):,}"),
-            "Model": effects["model"],
-            "Risk of bias (as judged by the meta-analysis)": effects["risk_of_bias"],
-            "Reported in": effects["reported_in"],
+            "Model": words["model"],
+            "Risk of bias (as judged by the meta-analysis)": words["risk_of_bias"],
+            "Reported in": words["reported_in"],
         }
     )
     shown = shown.astype("string").fillna("")

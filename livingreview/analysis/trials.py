@@ -122,8 +122,10 @@ def surveillance(
 
 def surveillance_table(table: pd.DataFrame) -> pd.DataFrame:
     """The surveillance rows as readers see them: dates as precise as their source gives them
-    (a month stays a month; the flags use its last day) and unconfirmed values marked."""
+    (a month stays a month; the flags use its last day), in the edition's words, and unconfirmed
+    values marked."""
     ok = table["confirmed"]
+    table = _in_words(table)
     return pd.DataFrame(
         {
             "registry_id": table["registry_id"],
@@ -134,15 +136,42 @@ def surveillance_table(table: pd.DataFrame) -> pd.DataFrame:
             "start": mark(table["start_given"], ok),
             "end": mark(table["end_given"], ok),
             "values_as_of": table["values_as_of"],
-            "overdue": table["overdue"],
+            "overdue": table["overdue"].map(lambda late: i18n.gettext("yes" if late else "no")),
             "stale": table["stale"],
         }
     )
 
 
+def category_counts(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Trials per category of ``column`` (status, intervention, cell source) in the edition's
+    words. An unconfirmed value counts in its category ("recruiting" and an unconfirmed
+    "recruiting" are one status); how many of each are unconfirmed is a column of its own."""
+    words = _in_words(table)[column].astype("string").fillna("")
+    unconfirmed = ~table["confirmed"].astype(bool)
+    frame = pd.DataFrame({column: words, "unconfirmed": unconfirmed.to_numpy()}, index=table.index)
+    grouped = frame.groupby(column, sort=True)["unconfirmed"]
+    return pd.DataFrame(
+        {"trials": grouped.size(), "of_which_unconfirmed": grouped.sum().astype(int)}
+    ).reset_index()
+
+
+# the surveillance frame's columns that hold words of registered_trials.csv
+_DATA_COLUMNS = {
+    "title": "title",
+    "intervention": "intervention",
+    "cell_source": "cell_source",
+    "status": "status_registry",
+}
+
+
+def _in_words(table: pd.DataFrame) -> pd.DataFrame:
+    return i18n.translate_cells(table, "registered_trials", _DATA_COLUMNS)
+
+
 def timeline(table: pd.DataFrame, as_of: str) -> alt.LayerChart:
     """Each trial from start to anticipated end, coloured by status, with a rule at ``as_of``."""
-    data = table.assign(flag=table["overdue"].map({True: "overdue", False: ""}))
+    data = _in_words(table).assign(flag=table["overdue"].map({True: "overdue", False: ""}))
+    i18n.active().note("overdue")  # a value of the chart's data, translated with it
     statuses = sorted(data["status"].unique())
     base = alt.Chart(data)
     tooltip = [

@@ -284,6 +284,7 @@ def build_html(
 ) -> Path:
     """Build the English book and every translated edition; publish them together, only when
     all built (a failed edition leaves the last good site, both editions, in place)."""
+    from livingreview.analysis import data_catalog
     from livingreview.book.editions import (
         COVERAGE_FILE,
         EXTENSION_LOCALE_DIR,
@@ -294,11 +295,16 @@ def build_html(
 
     languages = [e.language for e in TRANSLATIONS]
     problems = [
-        problem for language in languages for problem in catalog_problems(project, language)
+        problem
+        for language in languages
+        for problem in [
+            *catalog_problems(project, language),
+            *data_catalog.catalog_problems(project.root, language),
+        ]
     ]
     if problems:
         raise BuildFailed(
-            "a translation must keep the English roles; "
+            "a translation must keep the English roles and numbers; "
             f"{project.rel(project.html_dir)} left as it was\n" + "\n".join(problems)
         )
     english = [run for run in runs if run.language == SOURCE.language]
@@ -319,6 +325,7 @@ def build_html(
     for language in languages:
         counted = sphinx_dir_for(project, language) / "_build" / COVERAGE_FILE
         report_coverage(project, language, report, counted)
+        data_catalog.report_coverage(project, language, report)
     published = all(
         (project.html_dir / edition(lang).folder / "index.html").is_file() for lang in built
     )

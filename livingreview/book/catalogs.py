@@ -3,8 +3,9 @@
 After the English text changes, a translator runs this: Sphinx's gettext builder extracts the
 messages of every page (chapters and the analyses' Markdown cells) from the English stage,
 the analysis catalog collects what the analyses showed readers (recorded by their English
-runs) and the controlled vocabularies of the data package, and ``sphinx-intl update`` merges
-both into ``locales/<lang>/LC_MESSAGES``: new messages empty, changed ones fuzzy, existing
+runs) and the controlled vocabularies of the data package, the data catalog every reader-facing
+cell of the data (``livingreview.analysis.data_catalog``), and ``sphinx-intl update`` merges
+them into ``locales/<lang>/LC_MESSAGES``: new messages empty, changed ones fuzzy, existing
 translations kept. One ``.po`` per page, so translators can work in parallel.
 """
 
@@ -15,6 +16,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from livingreview.analysis import data_catalog
 from livingreview.analysis.i18n import CATALOG
 from livingreview.book.build import BuildFailed, run_jupyter_book, stage
 from livingreview.book.manifest import Run
@@ -25,7 +27,8 @@ from livingreview.data.project import Project
 
 def analysis_messages(project: Project, runs: list[Run]) -> list[str]:
     """Every string the English runs passed through the translator, plus the data package's
-    controlled vocabularies (categorical values tables and charts show)."""
+    controlled vocabularies (categorical values tables and charts show) that the data catalog
+    does not hold (a column declared ``x-translate`` is translated in ``data.po``)."""
     found: set[str] = set()
     for run in runs:
         path = msgids_path(project, run)
@@ -35,6 +38,8 @@ def analysis_messages(project: Project, runs: list[Run]) -> list[str]:
     descriptor = json.loads(project.datapackage.read_text(encoding="utf-8"))
     for resource in descriptor.get("resources", []):
         for field in resource.get("schema", {}).get("fields", []):
+            if field.get("x-translate"):
+                continue
             for value in field.get("constraints", {}).get("enum", []) or []:
                 if isinstance(value, str) and value:
                     found.add(value)
@@ -76,6 +81,9 @@ def update_catalogs(
     for stray in pot_dir.glob("*.pot"):
         stray.unlink()
     write_analysis_pot(analysis_messages(project, runs), pot_dir / f"{CATALOG}.pot")
+    data_catalog.write_pot(
+        data_catalog.data_messages(project), pot_dir / f"{data_catalog.CATALOG}.pot"
+    )
     locale_dir = project.root / LOCALES
     status = sphinx_intl.basic.update(
         str(locale_dir), str(pot_dir), [e.language for e in TRANSLATIONS], jobs=1

@@ -20,8 +20,9 @@ from livingreview.data.editions import edition, read_po
 
 # The extension's own words (stamp, reproduce box): a catalog per language, compiled at build.
 EXTENSION_LOCALE_DIR = Path(__file__).resolve().parent / "sphinx" / "locale"
-# Catalogs that are not pages: the analyses' words and Sphinx's own overrides.
-NOT_PAGES = {"analysis", "sphinx"}
+# Catalogs that are not pages: the analyses' words, the data's words (reported per table by
+# ``livingreview.analysis.data_catalog``) and Sphinx's own overrides.
+NOT_PAGES = {"analysis", "data", "sphinx"}
 # Each page's English messages, written by the English edition's build and staged for the
 # translated ones; each page's (translated, total) of those, written by a translated build.
 MESSAGES_FILE = "english-messages.json"

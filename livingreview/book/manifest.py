@@ -234,11 +234,13 @@ def load_manifest(project: Project) -> list[Run]:
 
 def edition_runs(project: Project, runs: list[Run], language: str) -> list[Run]:
     """The runs of a translated edition: same notebook, data and parameters, plus
-    ``language`` and the analysis catalog as a declared input (a new translation re-runs)."""
+    ``language`` and the analysis and data catalogs as declared inputs (a new translation
+    re-runs)."""
+    from livingreview.analysis.data_catalog import CATALOG as DATA
     from livingreview.analysis.i18n import CATALOG
 
-    catalog = edition(language).catalog(project.root, CATALOG)
-    extra = (catalog,) if catalog.is_file() else ()
+    catalogs = (edition(language).catalog(project.root, name) for name in (CATALOG, DATA))
+    extra = tuple(catalog for catalog in catalogs if catalog.is_file())
     return [
         Run(
             name=run.name,

@@ -32,6 +32,9 @@ class Field:
     constraints: dict
     bibkeys: bool = False
     expected: str = ""  # the pattern in words (x-expected): "NCT followed by 8 digits"
+    # "text" (free text, translated cell by cell) or "vocabulary" (a category, translated once
+    # for every table): a reader-facing column the translated editions show in their words
+    translate: str = ""
 
     @property
     def required(self) -> bool:
@@ -54,6 +57,7 @@ class Resource:
                 constraints=f.get("constraints", {}),
                 bibkeys=bool(f.get("x-bibkeys")),
                 expected=str(f.get("x-expected", "")),
+                translate=str(f.get("x-translate", "")),
             )
             for f in self.descriptor.get("schema", {}).get("fields", [])
         ]

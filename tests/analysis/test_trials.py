@@ -108,3 +108,13 @@ def test_readers_see_dates_as_given_and_unconfirmed_values_marked(project):
 def test_months_between_counts_whole_months():
     assert trials.months_between(date(2020, 7, 28), date(2026, 11, 27)) == 75
     assert trials.months_between(date(2020, 7, 28), date(2026, 11, 28)) == 76
+
+
+def test_a_category_counts_once_whether_or_not_a_value_is_unconfirmed(project):
+    table = trials.surveillance(as_of="2026-01-10", project=project)
+    counts = trials.category_counts(table, "status").set_index("status")
+    shown = trials.surveillance_table(table)["status"]
+    categories = {value.removesuffix(" [unconfirmed]") for value in shown}
+    assert set(counts.index) == categories  # no category twice, marked and unmarked
+    assert counts["trials"].sum() == len(table)
+    assert counts["of_which_unconfirmed"].sum() == int((~table["confirmed"]).sum())

@@ -15,6 +15,15 @@ bookmarks carry the same numbers.
 Sphinx compares the new book-wide numbers with the stored ones to decide which pages to
 rewrite. The stored ones are put back before that comparison, so an unchanged page is not
 rewritten on every build.
+
+Titles in the translated editions: an exercise's title ("What each design can show") is a
+subtitle node the directive builds without a source, which Sphinx's gettext builder and its
+Locale transform skip; and sphinx-exercise rebuilds the exercise and solution titles after
+reading from a copy of the exercise it kept before translation. The subtitle is given its
+page's source, so the Locale transform translates it while reading; the kept copy is replaced
+by the translated exercise once the page is read; and for the gettext builder, which collects
+messages after sphinx-exercise has rebuilt the titles, each title is also left as a paragraph
+of its own, so it reaches the page's catalog.
 """
 
 from __future__ import annotations
@@ -22,6 +31,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from livingreview.data.project import Project
+from uuid import uuid4
+
+from docutils import nodes
+
+from sphinx.transforms import SphinxTransform
+from sphinx.transforms.post_transforms import SphinxPostTransform
 
 FIGTYPE = "exercise"  # sphinx-exercise's enumerable node type
 
@@ -55,7 +70,57 @@ def renumber_by_chapter(app, env) -> list[str]:
     return []
 
 
+class TranslatableExerciseTitles(SphinxTransform):
+    """An exercise's own title (the directive's argument) as a message of its page."""
+
+    default_priority = 15  # before sphinx.transforms.i18n.Locale (20)
+
+    def apply(self, **kwargs) -> None:
+        from sphinx_exercise.nodes import exercise_subtitle
+
+        for node in self.document.findall(exercise_subtitle):
+            if not node.source:
+                node.source = self.document["source"]
+                node.line = node.line or getattr(node.parent, "line", None)
+            if not node.rawsource:
+                node.rawsource = node.astext()  # Sphinx's message; titles are plain text
+
+
+class ExerciseTitlesForCatalogs(SphinxPostTransform):
+    """Gettext builder only: each exercise title as a message of its page (sphinx-exercise's
+    title rebuild, at priority 20, leaves no node Sphinx would collect)."""
+
+    builders = ("gettext",)
+    default_priority = 10
+
+    def run(self, **kwargs) -> None:
+        from sphinx_exercise.nodes import exercise_subtitle
+
+        for node in list(self.document.findall(exercise_subtitle)):
+            if node.rawsource and node.source:
+                message = nodes.paragraph(node.rawsource, node.rawsource)
+                message.source, message.line = node.source, node.line
+                # the builder takes only nodes with a uid (Sphinx's versioning sets them)
+                message.uid = getattr(node, "uid", None) or uuid4().hex
+                node.parent.parent.append(message)  # into the exercise, after its title
+
+
+def keep_translated_exercises(app, doctree) -> None:
+    """sphinx-exercise builds solution titles and references from the exercise it kept while
+    reading; after translation, keep the translated one."""
+    from sphinx_exercise.nodes import exercise_enumerable_node, exercise_node
+
+    registry = getattr(app.env, "sphinx_exercise_registry", {})
+    for node in doctree.findall(lambda n: isinstance(n, exercise_node | exercise_enumerable_node)):
+        entry = registry.get(node.get("label"))
+        if entry is not None and entry.get("docname") == app.env.docname:
+            entry["node"] = node.deepcopy()
+
+
 def register(app) -> None:
+    app.add_transform(TranslatableExerciseTitles)
+    app.add_post_transform(ExerciseTitlesForCatalogs)
+    app.connect("doctree-read", keep_translated_exercises)
     # Sphinx's toctree collector assigns the numbers at the default priority (500).
     app.connect("env-get-updated", _restore_global, priority=400)
     app.connect("env-get-updated", renumber_by_chapter, priority=900)
