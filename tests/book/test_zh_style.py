@@ -29,6 +29,7 @@ CJK = "\u3400-\u4dbf\u4e00-\u9fff"
         ("肾, 肺, 肌肉", "肾，肺，肌肉"),  # half-width commas in Chinese text
         ("关于安全性: 未见", "关于安全性：未见"),
         ("进入 Ⅱ期与Ⅰb期试验", "进入Ⅱ期与Ⅰb 期试验"),  # phases as Chinese journals write them
+        ("血管生成素-2与2,3-双加氧酶", "血管生成素-2 与 2,3-双加氧酶"),  # names stay whole
         ("见 https://example.org/a,b 页", "见 https://example.org/a,b 页"),  # a URL stays whole
         ("HR 0.5, 95% CI 0.3 to 0.8", "HR 0.5, 95% CI 0.3 to 0.8"),  # English stays English
     ],

@@ -32,6 +32,8 @@ _RULES = [
     # Roman-numeral phases stay tight to Chinese on either side
     (re.compile(rf"(?<=[{CJK}])[ ]+(?=[{ROMAN}])|(?<=[{ROMAN}])[ ]+(?=[{CJK}])"), ""),
 ]
+_TIGHT_HYPHEN = re.compile(rf"(?<=[{CJK}])-(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])-(?=[{CJK}])")
+_HIDDEN_HYPHEN = "\ue0ff"  # private use: neither Chinese nor Latin to pangu
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$|^\S+@\S+\.\S+$", re.I)
 
 
@@ -40,7 +42,10 @@ def normalise_text(text: str) -> str:
     if not re.search(f"[{CJK}]", text):
         return text
     text = _RULES[0][0].sub(lambda m: _HALF_TO_FULL[m.group(1)], text)
-    text = pangu.space_text(text)
+    # a tight hyphen between Chinese and Latin joins one name (血管生成素-2, 2,3-双加氧酶);
+    # pangu would read it as a minus and space it, so it is hidden from pangu
+    text = _TIGHT_HYPHEN.sub(_HIDDEN_HYPHEN, text)
+    text = pangu.space_text(text).replace(_HIDDEN_HYPHEN, "-")
     for pattern, replacement in _RULES[1:]:
         text = pattern.sub(replacement, text)
     return text
