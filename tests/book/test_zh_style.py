@@ -13,7 +13,11 @@ from pathlib import Path
 import pytest
 from docutils import nodes
 
-from livingreview.book.sphinx.typography import normalise_block, normalise_text
+from livingreview.book.sphinx.typography import (
+    normalise_block,
+    normalise_html_table,
+    normalise_text,
+)
 from livingreview.book.zh_style import check_edition, forbidden_variants, load_terms
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,6 +60,17 @@ def test_inserted_numbers_and_links_are_spaced_outside_the_link_and_code_is_left
     assert paragraph.astext() == "表 5 涵盖 6 项研究。见data/x.csv,其a,b"
     assert link.astext() == "5"  # the space went outside the link's underline
     assert glued.astext() == "6"
+
+
+def test_pasted_html_tables_are_normalised_cell_by_cell_and_tags_are_untouched():
+    table = (
+        '<table><tr><th title="a,b">给药时间</th></tr>'
+        "<tr><td>术后6 h, 共30例</td><td>P &lt; 0.05的</td><td>Ⅰ期</td></tr></table>"
+    )
+    assert normalise_html_table(table) == (
+        '<table><tr><th title="a,b">给药时间</th></tr>'
+        "<tr><td>术后 6 h，共 30 例</td><td>P &lt; 0.05 的</td><td>Ⅰ期</td></tr></table>"
+    )
 
 
 def _page(body: str) -> str:

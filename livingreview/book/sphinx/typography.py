@@ -2,13 +2,14 @@
 
 Translators write the words; the spacing between Chinese and Latin letters or digits, and
 the width of punctuation, are set here, so a number or link inserted at build time is spaced
-like typed text ("表 5 涵盖", not "表5涵盖"). The spacing rules are the maintained ``pangu``
-library's; the punctuation rules (``locales/zh_CN/STYLE.md``) are ours. Code, math, raw HTML
-and URLs are left alone.
+like typed text ("表 5 涵盖", not "表5涵盖"); so are the cells of the tables the analyses
+paste as HTML. The spacing rules are the maintained ``pangu`` library's; the punctuation rules
+(``locales/zh_CN/STYLE.md``) are ours. Code, math, charts and URLs are left alone.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from difflib import SequenceMatcher
 
@@ -20,9 +21,14 @@ FULL_WIDTH_PUNCT = "，。；：！？、）》」』】"
 ROMAN = "\u2160-\u217f"  # Ⅰ Ⅱ Ⅲ: trial phases, written tight in Chinese ("Ⅰ期", "进入Ⅱ期")
 
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？"}
-_RULES = [
-    # a half-width mark in Chinese text (after a Chinese character) becomes full-width
-    (re.compile(rf"(?<=[{CJK}])[ ]*([,;:!?])[ ]*(?=[{CJK}\d{{“(（])"), None),
+# before pangu (which would space a half-width mark instead): half-width punctuation in
+# Chinese text becomes full-width, after a Chinese character or before one ("6 h, 共")
+_FULL_WIDTH = [
+    re.compile(rf"(?<=[{CJK}])[ ]*([,;:!?])[ ]*(?=[{CJK}\d{{“(（])"),
+    re.compile(rf"(?<=[A-Za-z0-9%)\]])[ ]*([,;:!?])[ ]*(?=[{CJK}])"),
+]
+# after pangu
+_TIDY = [
     # no space after full-width punctuation, none before it ("。 然后" -> "。然后")
     (re.compile(rf"(?<=[{FULL_WIDTH_PUNCT}])[ \t]+"), ""),
     (re.compile(rf"[ \t]+(?=[{FULL_WIDTH_PUNCT}])"), ""),
@@ -41,12 +47,13 @@ def normalise_text(text: str) -> str:
     """``text`` with CJK–Latin spacing (pangu) and the edition's punctuation rules applied."""
     if not re.search(f"[{CJK}]", text):
         return text
-    text = _RULES[0][0].sub(lambda m: _HALF_TO_FULL[m.group(1)], text)
+    for pattern in _FULL_WIDTH:
+        text = pattern.sub(lambda m: _HALF_TO_FULL[m.group(1)], text)
     # a tight hyphen between Chinese and Latin joins one name (血管生成素-2, 2,3-双加氧酶);
     # pangu would read it as a minus and space it, so it is hidden from pangu
     text = _TIGHT_HYPHEN.sub(_HIDDEN_HYPHEN, text)
     text = pangu.space_text(text).replace(_HIDDEN_HYPHEN, "-")
-    for pattern, replacement in _RULES[1:]:
+    for pattern, replacement in _TIDY:
         text = pattern.sub(replacement, text)
     return text
 
@@ -131,11 +138,37 @@ def _blocks(doctree: nodes.Node):
             yield node
 
 
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def normalise_html_table(markup: str) -> str:
+    """A table the analyses pasted as HTML: the text between its tags, cell by cell."""
+    parts = _TAG.split(markup)
+    for i in range(0, len(parts), 2):  # even parts are text, odd ones tags
+        if re.search(f"[{CJK}]", parts[i]):
+            text = normalise_text(html.unescape(parts[i]))
+            parts[i] = html.escape(text, quote=False)
+    return "".join(parts)
+
+
+def _normalise_raw_tables(doctree) -> None:
+    for raw in list(doctree.findall(nodes.raw)):
+        markup = raw.astext()
+        if "html" not in raw.get("format", "").split() or "<table" not in markup:
+            continue
+        if re.search(r"<(script|style|pre|code|math)\b", markup):  # charts and code stay whole
+            continue
+        new = normalise_html_table(markup)
+        if new != markup:
+            raw.replace(raw[0], nodes.Text(new))
+
+
 def normalise_doctree(app, doctree, docname: str) -> None:
     if not (app.config.language or "").startswith("zh"):
         return
     for block in list(_blocks(doctree)):
         normalise_block(block)
+    _normalise_raw_tables(doctree)
 
 
 def register(app) -> None:
