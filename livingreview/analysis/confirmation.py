@@ -53,6 +53,8 @@ def count_phrase(total: int, unconfirmed: int, singular: str, plural: str) -> st
     phrase = i18n.format("{total:,} {noun}", total=total, noun=noun)
     if not unconfirmed:
         return phrase
+    # the noun too, though English needs it once: Chinese counts with the noun's own measure
+    # word (篇 for reports, 项 for studies), so its sentence repeats it
     return i18n.format(
-        "{phrase}, {unconfirmed:,} unconfirmed", phrase=phrase, unconfirmed=unconfirmed
+        "{phrase}, {unconfirmed:,} unconfirmed", phrase=phrase, unconfirmed=unconfirmed, noun=noun
     )

@@ -13,7 +13,8 @@
 - ``code_folds``: analysis pages show each result first, its code folded below it;
 - ``unique_ids``: no id repeated on a page (exercises, translated citations);
 - ``translation``: the Chinese edition's switcher, coverage notes, the extension's words, and
-  translatable cells in tables inside directives.
+  translatable cells in tables inside directives;
+- ``typography``: the Chinese edition's CJK–Latin spacing and full-width punctuation.
 
 Moved pages are redirected by sphinx-reredirects (``redirects`` in ``_config.yml``).
 """
@@ -33,6 +34,7 @@ from livingreview.book.sphinx import (
     stamps,
     theme,
     translation,
+    typography,
     unique_ids,
 )
 
@@ -52,6 +54,7 @@ def setup(app):
         code_folds,
         unique_ids,
         translation,
+        typography,
     ):
         feature.register(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
