@@ -283,17 +283,16 @@ class ReadingTable:
         shown, flagged = [], False
         for line in lines:
             text, marked = unmarked(line)
-            flagged |= marked
             out = tr.lookup(text)
             if tr.translates and out == text and re.search(r"[A-Za-z]{3,}", text):
                 self.english_cells = True
-            shown.append(html.escape(out))
+            # the symbol once per cell, after the first value that carries the marker
+            shown.append(html.escape(out) + (symbol_html() if marked and not flagged else ""))
+            flagged |= marked
         self.flagged |= flagged
         if len(shown) > 1:
-            markup = "".join(f'<span class="cell-line">{line}</span>' for line in shown if line)
-        else:
-            markup = shown[0]
-        return markup + (symbol_html() if flagged else "")
+            return "".join(f'<span class="cell-line">{line}</span>' for line in shown if line)
+        return shown[0]
 
     def _repr_html_(self) -> str:
         import json

@@ -93,7 +93,7 @@ def _joined(*parts: object, sep: str = "; ") -> str:
 
 def clinical_reading_table(caption: str = "", project: Project | None = None) -> ReadingTable:
     """The clinical studies for reading: one line per report with the columns a clinician
-    scans (study, year, design, participants, population, intervention, main result, risk of
+    scans (study, year, design, patients, population, intervention, main result, risk of
     bias), its remaining fields folded under it, filters by design, population and cell source.
 
     The main result gives the efficacy finding and the safety finding as the data words them;
@@ -120,7 +120,7 @@ def clinical_reading_table(caption: str = "", project: Project | None = None) ->
             "Study": [reference_links(k, labels, where) for k in studies["ref_key"]],
             "Year": studies["year"].astype("Int64"),
             "Design": design,
-            "Participants": studies["n_patients"].astype("Int64"),
+            "Patients": studies["n_patients"].astype("Int64"),
             "Population": studies["population"],
             "Intervention": [
                 _joined(c, r) for c, r in zip(studies["cell_source"], studies["route"], strict=True)
@@ -155,16 +155,16 @@ def clinical_reading_table(caption: str = "", project: Project | None = None) ->
         caption,
         details=details,
         filters=filters,
-        numeric=("Year", "Participants"),
+        numeric=("Year", "Patients"),
         widths={
-            "Study": 12,
+            "Study": 11,
             "Year": 7,
-            "Design": 14,
-            "Participants": 11,
+            "Design": 15,
+            "Patients": 9,
             "Population": 13,
             "Intervention": 13,
-            "Main result": 20,
-            "Risk of bias": 10,
+            "Main result": 21,
+            "Risk of bias": 11,
         },
     )
 

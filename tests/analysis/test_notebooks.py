@@ -20,6 +20,7 @@ NON_DEFAULT = {
     "data_dictionary": ["show_tables=false"],
     "whats_new": ["latest=1"],
     "prisma": ["version_label=version 0.2.0"],
+    "what_we_know": ["language=zh_CN"],
 }
 
 
