@@ -58,14 +58,14 @@ def randomised_table(project: Project | None = None) -> pd.DataFrame:
 
 
 def placebo_findings(project: Project | None = None) -> str:
-    """Each placebo-controlled study's finding in one sentence: 'Study, in population: finding'."""
+    """Each placebo-controlled study's finding: 'Study (in population): finding'."""
     studies = one_row_per_study(load_table("clinical_studies", project))
     studies = studies[studies["design"].fillna("").str.contains(PLACEBO)]
     labels = citation_labels(project)
     findings = mark(studies["efficacy_finding"], confirmed(studies))
     parts = [
         i18n.format(
-            "{study}, in {population}: {finding}",
+            "{study} (in {population}): {finding}",
             study=labels[key],
             population=population,
             finding=finding,
