@@ -13,7 +13,7 @@ import pandas as pd
 
 from livingreview.analysis import i18n
 from livingreview.analysis.confirmation import confirmed, mark
-from livingreview.analysis.display import TableHTML
+from livingreview.analysis.display import ReadingTable
 from livingreview.analysis.evidence import one_row_per_study, reader_labels
 from livingreview.analysis.trials import FINAL_STATUSES
 from livingreview.data.bib import citation_labels
@@ -54,6 +54,22 @@ def randomised_table(project: Project | None = None) -> pd.DataFrame:
                 studies["efficacy_finding"], confirmed(studies)
             ),
         }
+    )
+
+
+def randomised_reading_table(caption: str, project: Project | None = None) -> ReadingTable:
+    """``randomised_table`` as a reading table: columns sized to fit the text column."""
+    return ReadingTable(
+        randomised_table(project),
+        caption,
+        numeric=("Participants",),
+        widths={
+            "Study": 14,
+            "Design": 24,
+            "Participants": 13,
+            "Population": 18,
+            "Result on survival or mortality": 31,
+        },
     )
 
 
@@ -111,5 +127,17 @@ def latest_release(project: Project | None = None) -> dict[str, str]:
     }
 
 
-def table(frame: pd.DataFrame, caption: str) -> TableHTML:
-    return TableHTML(frame, caption)
+def open_trials_table(frame: pd.DataFrame, caption: str) -> ReadingTable:
+    """``open_trials`` as a reading table: columns sized to fit the text column."""
+    return ReadingTable(
+        frame,
+        caption,
+        widths={
+            "Trial": 16,
+            "Title": 23,
+            "Status": 14,
+            "Expected completion": 13,
+            "Status and dates": 18,
+            "Note": 16,
+        },
+    )

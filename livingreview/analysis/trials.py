@@ -208,8 +208,8 @@ def surveillance_reading_table(table: pd.DataFrame, caption: str = ""):
         details=details,
         filters={"Status": table["status"], "Cell source": table["cell_source"]},
         widths={
-            "Trial": 15,
-            "Title": 21,
+            "Trial": 16,
+            "Title": 20,
             "Status": 20,
             "Start": 10,
             "Anticipated end": 11,
