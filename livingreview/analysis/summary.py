@@ -21,13 +21,24 @@ from livingreview.data.package import load_table
 from livingreview.data.project import Project
 from livingreview.data.releases import version_key
 
+MEETS_RULE = "meets the rule"
 RANDOMISED = re.compile(r"\brandomi[sz]ed\b", re.IGNORECASE)
 PLACEBO = re.compile(r"\bplacebo", re.IGNORECASE)
 
 
+def studies_in_review(project: Project | None = None) -> pd.DataFrame:
+    """Each clinical study once; once the data carry the eligibility rule (column
+    ``eligibility``), only the studies that meet it: a study the source review cites outside
+    the rule is never counted as an included study or summarised here."""
+    studies = one_row_per_study(load_table("clinical_studies", project))
+    if "eligibility" in studies:
+        studies = studies[studies["eligibility"] == MEETS_RULE]
+    return studies
+
+
 def clinical_counts(project: Project | None = None) -> dict[str, int]:
     """How many studies (each once), how many patients they enrolled, how many randomised."""
-    studies = one_row_per_study(load_table("clinical_studies", project))
+    studies = studies_in_review(project)
     design = studies["design"].fillna("")
     return {
         "wwk_n_studies": len(studies),
@@ -40,7 +51,7 @@ def clinical_counts(project: Project | None = None) -> dict[str, int]:
 
 def randomised_table(project: Project | None = None) -> pd.DataFrame:
     """The randomised studies with what each found, as the data word it (marked if unconfirmed)."""
-    studies = one_row_per_study(load_table("clinical_studies", project))
+    studies = studies_in_review(project)
     studies = studies[studies["design"].fillna("").str.contains(RANDOMISED)]
     studies = studies.sort_values(["year", "study_id"])
     labels = reader_labels(studies, citation_labels(project))
@@ -75,7 +86,7 @@ def randomised_reading_table(caption: str, project: Project | None = None) -> Re
 
 def placebo_findings(project: Project | None = None) -> str:
     """Each placebo-controlled study's finding: 'Study (in population): finding'."""
-    studies = one_row_per_study(load_table("clinical_studies", project))
+    studies = studies_in_review(project)
     studies = studies[studies["design"].fillna("").str.contains(PLACEBO)]
     labels = citation_labels(project)
     findings = mark(studies["efficacy_finding"], confirmed(studies))

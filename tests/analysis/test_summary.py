@@ -39,3 +39,34 @@ def test_the_latest_release_is_the_highest_version_whatever_the_row_order():
     releases = load_table("releases", project)
     newest = max(releases["version"], key=lambda v: tuple(int(p) for p in v.split(".")))
     assert summary.latest_release(project)["wwk_latest_version"] == newest
+
+
+def test_a_study_outside_the_eligibility_rule_is_not_summarised(tmp_path):
+    import csv
+    import json
+
+    from conftest import copy_repo
+
+    root = copy_repo(tmp_path / "repo")
+    path = root / "data" / "clinical_studies.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    randomised = [r for r in rows if "randomised" in r["design"] and not r["report_of"]]
+    outside = randomised[0]["study_id"]
+    for row in rows:
+        row["eligibility"] = (
+            "outside the rule: population" if row["study_id"] == outside else "meets the rule"
+        )
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    descriptor = root / "data" / "datapackage.json"
+    package = json.loads(descriptor.read_text(encoding="utf-8"))
+    table = next(r for r in package["resources"] if r["name"] == "clinical_studies")
+    if "eligibility" not in [f["name"] for f in table["schema"]["fields"]]:
+        table["schema"]["fields"].append({"name": "eligibility", "type": "string"})
+    descriptor.write_text(json.dumps(package), encoding="utf-8")
+    after = summary.clinical_counts(Project(root))
+    studies = [r for r in rows if not r["report_of"]]
+    assert after["wwk_n_studies"] == len(studies) - 1
+    assert after["wwk_n_randomised"] == sum("randomi" in r["design"].lower() for r in studies) - 1
