@@ -91,11 +91,51 @@ class Links:
         return self.sep.join(label for label, _ in self.items)
 
     def to_html(self) -> str:
+        def shown(label: str) -> str:
+            text, flagged = unmarked(label)
+            return html.escape(text) + (symbol_html() if flagged else "")
+
         return html.escape(self.sep).join(
             f'<a class="reference internal" href="{html.escape(href, quote=True)}">'
-            f"{html.escape(label)}</a>"
+            f"{shown(label)}</a>"
             for label, href in self.items
         )
+
+
+# The data's marker for an unconfirmed value ("[unconfirmed]") is shown in tables as one short
+# symbol per cell, explained once in the table's legend: the repeated word made rows unreadable.
+SYMBOL = "†"
+_MARKED = "\ue002"  # a cell's symbol while pandas escapes the table
+
+
+def unmarked(text: str) -> tuple[str, bool]:
+    """The text without the data's marker, and whether it carried one."""
+    from livingreview.analysis.confirmation import MARKER
+
+    marker = f"[{MARKER}]"
+    if marker not in text:
+        return text, False
+    return " ".join(text.replace(marker, " ").split()), True
+
+
+def symbol_html() -> str:
+    from livingreview.analysis import i18n
+    from livingreview.analysis.confirmation import MARKER
+
+    title = html.escape(i18n.gettext(MARKER), quote=True)
+    return f'<abbr class="unconfirmed-mark" title="{title}">{SYMBOL}</abbr>'
+
+
+def symbol_legend() -> str:
+    """The legend of a table whose cells carry the symbol, in the edition's words."""
+    from livingreview.analysis import i18n
+
+    return i18n.format(
+        "{symbol} not yet confirmed: taken from the source review or from secondary copies and "
+        "not yet checked against a primary record (the registry's own record, the publisher's "
+        "page, PubMed or PubMed Central).",
+        symbol=SYMBOL,
+    )
 
 
 # Link cells become these tokens before pandas escapes the table, then their anchors.
@@ -113,8 +153,8 @@ class TableHTML:
         from livingreview.analysis.confirmation import legend_for
 
         tr = i18n.active()
-        # Any table showing an unconfirmed value explains the marker under it.
-        legend = legend_for(frame) if legend is None else legend
+        # Any table showing an unconfirmed value explains its symbol under it.
+        legend = (symbol_legend() if legend_for(frame) else "") if legend is None else legend
         self.frame, self.english_cells = _translated(frame, tr)
         self.caption = tr(caption) if caption else caption
         self.legend = tr(legend) if legend else legend
@@ -153,6 +193,8 @@ class TableHTML:
                 raise ValueError("a table cell contains the private-use character U+E000")
             for key, markup in links.items():
                 body = body.replace(key, markup, 1)
+        if _MARKED in body:
+            body = body.replace(_MARKED, symbol_html())
         if self.caption:
             body = body.replace(
                 "<thead>", f"<caption>{html.escape(self.caption)}</caption>\n  <thead>", 1
@@ -166,8 +208,150 @@ class TableHTML:
         )
 
     def __repr__(self) -> str:
-        shown = self.frame.map(lambda v: str(v) if isinstance(v, Links) else v)
-        return shown.to_string(index=False)
+        def plain(value):
+            if isinstance(value, Links):
+                return str(value)
+            return value.replace(_MARKED, f" {SYMBOL}") if isinstance(value, str) else value
+
+        return self.frame.map(plain).to_string(index=False)
+
+
+class ReadingTable:
+    """A compact evidence table for reading: the columns a clinician scans, each row followed by
+    its full details folded under one line (``<details>``), a fixed layout that fits the text
+    column, and filters and sorting added in the browser by ``_static/evidence-tables.js``.
+
+    Without JavaScript, and in print, it is a plain table. Cells are escaped text, ``Links``,
+    or a tuple of lines; a cell carrying the data's marker shows the symbol once.
+    ``filters`` name a filter and give each row's value (it may differ from the shown cell:
+    a grouped category); ``numeric`` columns sort as numbers; ``widths`` are relative.
+    """
+
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        caption: str = "",
+        details: pd.DataFrame | None = None,
+        filters: dict[str, pd.Series] | None = None,
+        numeric: tuple[str, ...] = (),
+        widths: dict[str, float] | None = None,
+    ):
+        from livingreview.analysis import i18n
+
+        tr = i18n.active()
+        self.language = tr.language
+        self.english_cells = False
+        self.flagged = False
+        self.columns = [tr(header(name)) for name in frame.columns]
+        self.numeric = [name in numeric for name in frame.columns]
+        total = sum((widths or {}).values()) or 1
+        self.widths = [(widths or {}).get(name, 0) / total for name in frame.columns]
+        self.rows = [[self._cell(v, tr) for v in row] for row in frame.itertuples(index=False)]
+        self.details: list[list[tuple[str, str]]] = [[] for _ in self.rows]
+        if details is not None:
+            for i, (_, row) in enumerate(details.loc[frame.index].iterrows()):
+                self.details[i] = [
+                    (tr(header(name)), self._cell(value, tr))
+                    for name, value in row.items()
+                    if not _blank(value)
+                ]
+        self.filters = [
+            (
+                tr(label),
+                [tr.lookup(str(v)) if not _blank(v) else "" for v in values.loc[frame.index]],
+            )
+            for label, values in (filters or {}).items()
+        ]
+        self.caption = tr(caption) if caption else ""
+        parts = [symbol_legend()] if self.flagged else []
+        note = i18n.english_cells_note(tr.language) if self.english_cells else None
+        self.legend = " ".join([*parts, note] if note else parts)
+        self.words = {
+            "all": tr("all"),
+            "details": tr("Details"),
+            "shown": tr("{shown} of {total} rows shown"),
+            "sort": tr("sort by this column"),
+        }
+
+    def _cell(self, value, tr) -> str:
+        """A cell as HTML: escaped text (translated when the catalog has it), links or lines."""
+        import re
+
+        if isinstance(value, Links):
+            return value.to_html()
+        lines = value if isinstance(value, tuple) else ("" if _blank(value) else str(value),)
+        shown, flagged = [], False
+        for line in lines:
+            text, marked = unmarked(line)
+            out = tr.lookup(text)
+            if tr.translates and out == text and re.search(r"[A-Za-z]{3,}", text):
+                self.english_cells = True
+            # the symbol once per cell, after the first value that carries the marker
+            shown.append(html.escape(out) + (symbol_html() if marked and not flagged else ""))
+            flagged |= marked
+        self.flagged |= flagged
+        if len(shown) > 1:
+            return "".join(f'<span class="cell-line">{line}</span>' for line in shown if line)
+        return shown[0]
+
+    def _repr_html_(self) -> str:
+        import json
+
+        esc = html.escape
+        filters = json.dumps([label for label, _ in self.filters], ensure_ascii=False)
+        attributes = f' data-filters="{esc(filters, quote=True)}"' + "".join(
+            f' data-word-{k}="{esc(v, quote=True)}"' for k, v in self.words.items()
+        )
+        cols = "".join(
+            f'<col style="width: {100 * w:.1f}%">' if w else "<col>" for w in self.widths
+        )
+        number = ' data-sort="number"'
+        heads = "".join(
+            f'<th scope="col"{number if num else ""}>{esc(name)}</th>'
+            for name, num in zip(self.columns, self.numeric, strict=True)
+        )
+        body = []
+        for i, row in enumerate(self.rows):
+            data = "".join(
+                f' data-filter-{k}="{esc(values[i], quote=True)}"'
+                for k, (_, values) in enumerate(self.filters)
+            )
+            cells = "".join(f"<td>{cell}</td>" for cell in row)
+            body.append(f'<tr class="row-main"{data}>{cells}</tr>')
+            if self.details[i]:
+                items = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in self.details[i])
+                body.append(
+                    f'<tr class="row-details"><td colspan="{len(self.columns)}"><details>'
+                    f"<summary>{esc(self.words['details'])}</summary><dl>{items}</dl>"
+                    "</details></td></tr>"
+                )
+        caption = f"<caption>{esc(self.caption)}</caption>" if self.caption else ""
+        label = esc(self.caption or "Evidence table", quote=True)
+        legend = f'<p class="table-legend">{esc(self.legend)}</p>' if self.legend else ""
+        return (
+            f'<div class="evidence-table-wrapper reading-table-wrapper" tabindex="0" '
+            f'role="region" aria-label="{label}">'
+            f'<table class="evidence-table reading-table"{attributes}>{caption}'
+            f"<colgroup>{cols}</colgroup><thead><tr>{heads}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table></div>{legend}"
+        )
+
+    def __repr__(self) -> str:
+        import re
+
+        def plain(markup: str) -> str:
+            text = re.sub(r'<span class="cell-line">(.*?)</span>', r"\1 ", markup)
+            return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
+
+        lines = [" | ".join(self.columns)]
+        lines += [" | ".join(plain(c) for c in row) for row in self.rows]
+        return "\n".join(lines)
+
+
+def _blank(value) -> bool:
+    if isinstance(value, (Links, tuple)):
+        return False
+    return value is None or (not isinstance(value, str) and pd.isna(value)) or str(value) == ""
 
 
 def header(name: str) -> str:
@@ -195,14 +379,16 @@ def _translated(frame: pd.DataFrame, tr) -> tuple[pd.DataFrame, bool]:
     def cell(value):
         nonlocal english
         if isinstance(value, str):
-            if unmarked(value)[0] in tr.untranslated:
+            if _MARKED in value:
+                raise ValueError("a table cell contains the private-use character U+E002")
+            text, flagged = unmarked(value)
+            if text in tr.untranslated:
                 english = True
-            return tr.lookup(value)
+            out = tr.lookup(text)
+            return out + _MARKED if flagged else out
         return value
 
     columns = {tr(header(name)) if isinstance(name, str) else name: name for name in frame.columns}
-    if not tr.translates:
-        return frame.rename(columns={v: k for k, v in columns.items()}), False
     out = frame.map(cell).rename(columns={v: k for k, v in columns.items()})
     return out, english
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from livingreview.analysis.confirmation import confirmed, count_phrase, mark
-from livingreview.analysis.display import Links
+from livingreview.analysis.display import Links, ReadingTable
 from livingreview.analysis.i18n import translate_cells
 from livingreview.data.bib import anchor, citation_labels, require_label
 from livingreview.data.package import load_table, resources, split_list
@@ -87,6 +87,88 @@ def clinical_table(project: Project | None = None) -> pd.DataFrame:
         },
         "clinical_studies",
         project,
+    )
+
+
+def _joined(*parts: object, sep: str = "; ") -> str:
+    return sep.join(str(p) for p in parts if not pd.isna(p) and str(p).strip())
+
+
+def clinical_reading_table(caption: str = "", project: Project | None = None) -> ReadingTable:
+    """The clinical studies for reading: one line per report with the columns a clinician
+    scans (study, year, design, patients, population, intervention, main result, risk of
+    bias), its remaining fields folded under it, filters by design, population and cell source.
+
+    The main result gives the efficacy finding and the safety finding as the data words them;
+    an unconfirmed finding carries the marker, which the table shows as one symbol per cell.
+    """
+    from livingreview.analysis import i18n
+
+    studies = load_table("clinical_studies", project).sort_values(["year", "study_id"])
+    ok = confirmed(studies)
+    efficacy = mark(studies["efficacy_finding"], ok)
+    safety = mark(studies["safety_finding"], ok)
+    labels = citation_labels(project)
+    where = "data/clinical_studies.csv, column 'ref_key'"
+    design = [
+        i18n.format("{design}; phase {phase}", design=d, phase=ph) if not pd.isna(ph) else d
+        for d, ph in zip(studies["design"], studies["phase"], strict=True)
+    ]
+    main_result = [
+        (f"{i18n.gettext('Efficacy')}: {e}", f"{i18n.gettext('Safety')}: {sf}")
+        for e, sf in zip(efficacy, safety, strict=True)
+    ]
+    frame = pd.DataFrame(
+        {
+            "Study": [reference_links(k, labels, where) for k in studies["ref_key"]],
+            "Year": studies["year"].astype("Int64"),
+            "Design": design,
+            "Patients": studies["n_patients"].astype("Int64"),
+            "Population": studies["population"],
+            "Intervention": [
+                _joined(c, r) for c, r in zip(studies["cell_source"], studies["route"], strict=True)
+            ],
+            "Main result": main_result,
+            "Risk of bias": studies["risk_of_bias"],
+        },
+        index=studies.index,
+    )
+    ref_key = dict(zip(studies["study_id"], studies["ref_key"], strict=True))
+    details = {
+        "Condition": studies["condition"],
+        "Product": studies["product"],
+        "Eligibility": studies.get("eligibility"),
+        # a further report points to the study's main report, as a link to its reference
+        "Further report of": [
+            reference_links(ref_key.get(study, study), labels, where) if study else ""
+            for study in studies["report_of"].fillna("")
+        ],
+        "Notes": studies["notes"],
+    }
+    details = pd.DataFrame({k: v for k, v in details.items() if v is not None}, index=studies.index)
+    filters = {
+        "Design": studies["design"],
+        "Population": studies["condition"],
+        "Cell source": studies["cell_source_group"],
+    }
+    if "eligibility" in studies:
+        filters["Eligibility"] = studies["eligibility"]
+    return ReadingTable(
+        frame,
+        caption,
+        details=details,
+        filters=filters,
+        numeric=("Year", "Patients"),
+        widths={
+            "Study": 11,
+            "Year": 7,
+            "Design": 15,
+            "Patients": 9,
+            "Population": 13,
+            "Intervention": 13,
+            "Main result": 21,
+            "Risk of bias": 11,
+        },
     )
 
 

@@ -212,3 +212,47 @@ def timeline(table: pd.DataFrame, as_of: str) -> alt.LayerChart:
         description="Timeline of each registered trial from its start to its anticipated end, "
         "coloured by recruitment status, with a dashed line at the reference date.",
     )
+
+
+def surveillance_reading_table(table: pd.DataFrame, caption: str = ""):
+    """The surveillance rows for reading: registry id, title, the status with the record it is
+    as of, the dates, and the flags in words; the intervention and cell source fold under each
+    row; filters by status and cell source."""
+    from livingreview.analysis.display import ReadingTable
+
+    shown = surveillance_table(table)
+    overdue = i18n.gettext("past its anticipated end without a final status")
+    flags = [
+        "; ".join(f for f in (overdue if late else "", stale) if f)
+        for late, stale in zip(shown["overdue"], shown["stale"], strict=True)
+    ]
+    frame = pd.DataFrame(
+        {
+            "Trial": shown["registry_id"],
+            "Title": shown["title"],
+            # which record the status and dates are as of, under the status
+            "Status": list(zip(shown["status"], shown["values_as_of"], strict=True)),
+            "Start": shown["start"],
+            "Anticipated end": shown["end"],
+            "Flags": flags,
+        },
+        index=shown.index,
+    )
+    details = pd.DataFrame(
+        {"Intervention": shown["intervention"], "Cell source": shown["cell_source"]},
+        index=shown.index,
+    )
+    return ReadingTable(
+        frame,
+        caption,
+        details=details,
+        filters={"Status": table["status"], "Cell source": table["cell_source"]},
+        widths={
+            "Trial": 16,
+            "Title": 20,
+            "Status": 20,
+            "Start": 10,
+            "Anticipated end": 11,
+            "Flags": 23,
+        },
+    )

@@ -35,3 +35,67 @@ def test_missing_values_show_as_blank_cells_whatever_their_dtype():
     html = TableHTML(frame)._repr_html_()
     assert "&lt;NA&gt;" not in html and "<NA>" not in html and "NaN" not in html
     assert "<td>3</td>" in html and "<td></td>" in html
+
+
+def test_an_unconfirmed_value_shows_one_symbol_per_cell_and_the_legend_explains_it():
+    from livingreview.analysis.confirmation import MARKER
+    from livingreview.analysis.display import SYMBOL
+
+    frame = pd.DataFrame(
+        {
+            "status": [f"recruiting [{MARKER}]", "completed"],
+            "Study": [Links(((f"Alp et al. 2022 [{MARKER}]", "b.html#cite-alp2022"),)), ""],
+        }
+    )
+    html = TableHTML(frame)._repr_html_()
+    assert f"[{MARKER}]" not in html
+    assert html.count(f">{SYMBOL}</abbr>") == 2  # the status cell and the linked label
+    assert "<td>recruiting<abbr" in html and "<td>completed</td>" in html
+    assert f'<p class="table-legend">{SYMBOL} not yet confirmed' in html
+    assert "recruiting †" in repr(TableHTML(frame))
+    # a table with nothing unconfirmed has no legend
+    assert "table-legend" not in TableHTML(frame.iloc[[1]])._repr_html_()
+
+
+def reading(frame, **options) -> str:
+    from livingreview.analysis.display import ReadingTable
+
+    return ReadingTable(frame, "A caption", **options)._repr_html_()
+
+
+def test_a_reading_table_folds_each_rows_details_under_it_and_carries_its_filter_values():
+    import re
+
+    frame = pd.DataFrame(
+        {"registry_id": ["T1", "T2"], "Year": [2020, 2018]}, index=[4, 7]
+    )  # a data frame's own index, not 0..n
+    details = pd.DataFrame({"notes": ["first <b>", None]}, index=[4, 7])
+    html = reading(
+        frame, details=details, filters={"Status": pd.Series(["open", "closed"], index=[4, 7])}
+    )
+    rows = re.findall(r'<tr class="(row-main|row-details)"', html)
+    assert rows == ["row-main", "row-details", "row-main"]  # T2 has no details: no empty line
+    assert '<th scope="col">Registry id</th>' in html  # a field name becomes words
+    assert '<tr class="row-main" data-filter-0="open"><td>T1</td>' in html
+    assert "<dt>Notes</dt><dd>first &lt;b&gt;</dd>" in html  # details are escaped too
+    assert 'data-filters="[&quot;Status&quot;]"' in html
+
+
+def test_a_reading_table_cell_of_several_lines_carries_the_symbol_once():
+    from livingreview.analysis.confirmation import MARKER
+    from livingreview.analysis.display import SYMBOL
+
+    cell = (f"Efficacy: a [{MARKER}]", f"Safety: b [{MARKER}]")
+    html = reading(pd.DataFrame({"Main result": [cell]}))
+    assert html.count(SYMBOL) == 2  # the cell's one symbol and the legend's
+    assert '<span class="cell-line">Efficacy: a<abbr' in html  # after the first marked value
+    assert '<span class="cell-line">Safety: b</span>' in html
+    assert f"[{MARKER}]" not in html
+
+
+def test_a_reading_table_sorts_numbers_as_numbers_and_sizes_its_columns():
+    html = reading(
+        pd.DataFrame({"Study": ["a"], "n": [3]}), numeric=("n",), widths={"Study": 3, "n": 1}
+    )
+    assert '<th scope="col" data-sort="number">n</th>' in html
+    assert '<col style="width: 75.0%"><col style="width: 25.0%">' in html

@@ -133,3 +133,23 @@ def test_join_words_reads_as_a_sentence():
     assert evidence.join_words(["a"]) == "a"
     assert evidence.join_words(["a", "b"]) == "a and b"
     assert evidence.join_words(["a", "b", "c"]) == "a, b and c"
+
+
+def test_the_clinical_reading_table_has_one_line_per_report_with_its_details_and_filters():
+    import re
+
+    project = Project(REPO)
+    studies = load_table("clinical_studies", project)
+    table = evidence.clinical_reading_table("Clinical studies", project)
+    html = table._repr_html_()
+    assert html.count('<tr class="row-main"') == len(studies)
+    assert html.count('<tr class="row-details"') == len(studies)  # every report has notes
+    assert "_" not in "".join(table.columns)
+    # the filter values are the data's: one per report, in the table's order (year, study)
+    ordered = studies.sort_values(["year", "study_id"])
+    shown = re.findall(r'data-filter-2="([^"]*)"', html)
+    assert shown == list(ordered["cell_source_group"])
+    # each finding is in its row; an unconfirmed report shows the symbol, never the word
+    assert "[unconfirmed]" not in html
+    marked = (ordered["verification"] != "confirmed").sum()
+    assert html.count('class="unconfirmed-mark"') == marked

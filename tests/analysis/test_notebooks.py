@@ -21,6 +21,7 @@ NON_DEFAULT = {
     "whats_new": ["latest=1"],
     "prisma": ["version_label=version 0.2.0"],
     "certainty": ["show_tables=false"],
+    "what_we_know": ["language=zh_CN"],
 }
 
 

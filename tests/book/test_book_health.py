@@ -12,6 +12,7 @@ import yaml
 from conftest import REPO
 
 from livingreview.analysis.confirmation import MARKER
+from livingreview.analysis.display import SYMBOL
 from livingreview.book.manifest import load_manifest
 from livingreview.data.bib import anchor, citation_labels
 from livingreview.data.identity import identity
@@ -408,8 +409,8 @@ def test_every_table_cell_naming_a_reference_links_to_its_bibliography_entry(che
                 if (page.parent / target).resolve() != bibliography.resolve():
                     continue
                 assert fragment in entries, f"{page.name}: {href} has no entry"
-                # the evidence map keeps an unconfirmed study's marker with its name
-                shown_label = label.removesuffix(f" [{MARKER}]")
+                # an unconfirmed study's name carries the symbol (the evidence map's marker)
+                shown_label = label.removesuffix(SYMBOL).removesuffix(f" [{MARKER}]")
                 assert shown_label == labels[key_of[fragment]], (
                     f"{page.name}: {href} shows {label!r}"
                 )

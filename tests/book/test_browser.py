@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from livingreview.analysis.confirmation import MARKER
 from livingreview.book.pdf import CHROMIUM_ARGS
 from livingreview.book.serve import serve_folder
 from livingreview.data.releases import read_glue
@@ -139,6 +140,23 @@ def fold_problems(page) -> list[str]:
     return problems
 
 
+# Tables wider than the text column at the page's width (a table may scroll inside its own
+# box only on a narrow screen): the table's right edge past the article's, or a box that scrolls.
+WIDE_TABLES = """() => {
+    const article = document.querySelector('article.bd-article') || document.querySelector('main');
+    if (!article) return [];
+    const right = article.getBoundingClientRect().right;
+    return [...article.querySelectorAll('table')].filter(t => t.checkVisibility())
+        .filter(t => {
+            const box = t.closest('.evidence-table-wrapper, .pst-scrollable-table-container');
+            return t.getBoundingClientRect().right > right + 1
+                || (box && box.scrollWidth > box.clientWidth + 1);
+        })
+        .map(t => (t.caption ? t.caption.textContent : t.id || 'table').trim().slice(0, 60)
+            + ': ' + Math.round(t.getBoundingClientRect().width) + ' px');
+}"""
+
+
 def is_redirect_stub(text: str) -> bool:
     """A moved page's stub: checking it races its meta refresh (its target is checked)."""
     return 'http-equiv="refresh"' in text.lower()
@@ -168,6 +186,8 @@ def sweep(server, browser, built_book) -> dict[str, dict[str, list]]:
             "wide",
             "field_name_headers",
             "code_first",
+            "wide_tables",
+            "marker_words",
         )
     }
     analysis_pages = []
@@ -187,6 +207,13 @@ def sweep(server, browser, built_book) -> dict[str, dict[str, list]]:
             )
             if [h for h in headers if "_" in h]:
                 found["field_name_headers"][path] = [h for h in headers if "_" in h]
+            if wide := visit.page.evaluate(WIDE_TABLES):
+                found["wide_tables"][path] = wide
+            cells = visit.page.eval_on_selector_all(
+                "table td", "els => els.map(e => e.textContent)"
+            )
+            if marked := [c for c in cells if f"[{MARKER}]" in c]:
+                found["marker_words"][path] = marked[:3]
             if path.removeprefix("zh/").startswith("analyses/"):
                 analysis_pages.append(path)
                 if problems := fold_problems(visit.page):
@@ -419,3 +446,102 @@ def test_no_page_scrolls_sideways_at_360_px(sweep):
 
 def test_repository_link_is_on_every_page(sweep):
     assert sweep["no_repository_link"] == {}
+
+
+def test_no_table_is_wider_than_its_column_at_1280_px(sweep):
+    assert sweep["wide_tables"] == {}
+
+
+def test_unconfirmed_values_show_a_symbol_not_the_word(sweep):
+    assert sweep["marker_words"] == {}
+
+
+# ---------------------------------------------------------------------------------------------
+# The clinical reading table: filters and sorting offline, and whole without JavaScript.
+
+
+def clinical_rows(built_book: Path):
+    """The clinical studies as the data hold them (the table shows every report)."""
+    from livingreview.data.package import load_table
+    from livingreview.data.project import Project
+
+    return load_table("clinical_studies", Project(built_book))
+
+
+VISIBLE_YEARS = """table => [...table.querySelectorAll('tbody tr.row-main')]
+    .filter(r => r.checkVisibility()).map(r => Number(r.cells[1].textContent))"""
+
+
+def test_clinical_table_filters_by_design_and_sorts_by_year_offline(server, browser, built_book):
+    studies = clinical_rows(built_book)
+    design = studies["design"].value_counts().index[0]  # a design of the data, however many
+    base, _ = server
+    visit = PageVisit(browser, base, "chapters/clinical.html")
+    page = visit.page
+    table = page.locator("table.reading-table").first
+    assert table.locator("tbody tr.row-main").count() == len(studies)
+    page.get_by_label("Design", exact=True).select_option(design)
+    shown = table.locator("tbody tr.row-main:visible")
+    assert shown.count() == (studies["design"] == design).sum()
+    assert table.locator("tbody tr.row-details:visible").count() == shown.count()
+    assert page.locator(".table-count").first.inner_text().startswith(f"{shown.count()} of")
+    page.get_by_label("Design", exact=True).select_option("")
+    assert table.locator("tbody tr.row-main:visible").count() == len(studies)
+
+    year = table.locator("thead th", has_text="Year").locator("button")
+    year.click()
+    ascending = sorted(int(y) for y in studies["year"])
+    assert table.evaluate(VISIBLE_YEARS) == ascending
+    assert table.locator("thead th", has_text="Year").get_attribute("aria-sort") == "ascending"
+    year.click()
+    assert table.evaluate(VISIBLE_YEARS) == ascending[::-1]
+    # each row's details still follow it
+    follows = table.evaluate(
+        "t => [...t.querySelectorAll('tr.row-main')].every("
+        "r => r.nextElementSibling && r.nextElementSibling.classList.contains('row-details'))"
+    )
+    assert follows
+    details = table.locator("tr.row-details details").first
+    assert not details.locator("dl").is_visible()
+    details.locator("summary").click()
+    assert details.locator("dl").is_visible()
+    assert visit.errors == [] and visit.failed == []
+
+
+def test_clinical_table_is_whole_without_javascript(server, browser, built_book):
+    studies = clinical_rows(built_book)
+    base, _ = server
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
+    page.goto(f"{base}/chapters/clinical.html", wait_until="load")
+    table = page.locator("table.reading-table").first
+    assert table.locator("tbody tr.row-main:visible").count() == len(studies)
+    assert page.locator(".table-controls").count() == 0
+    text = table.inner_text()
+    for population in studies["population"]:
+        assert population in text
+    context.close()
+
+
+def test_summary_page_is_first_and_lists_every_trial_without_a_final_status(server, browser):
+    from livingreview.data.package import load_table
+    from livingreview.data.project import Project
+
+    base, html = server
+    project = Project(html.parents[1])
+    assert project.review_chapters()[0] == "chapters/what_we_know"
+    data = load_table("registered_trials", project)
+    registry = data["value_used"] == "registry"
+    status = data["status_registry"].where(registry & data["status_registry"].notna())
+    status = status.fillna(data["status_source"])
+    ongoing = set(data["registry_id"][~status.isin({"completed", "terminated", "withdrawn"})])
+    values = read_glue(html.parents[1] / "_build" / "executed" / "what_we_know.ipynb")
+    assert int(values["wwk_n_open_trials"]) == len(ongoing)
+    for edition in ("", "zh/"):
+        visit = PageVisit(browser, base, f"{edition}chapters/what_we_know.html")
+        text = visit.page.locator("main").inner_text()
+        assert all(trial in text for trial in ongoing), edition
+        assert values["wwk_latest_version"] in text and values["wwk_evidence_current_to"] in text
+        assert visit.errors == [] and visit.failed == []
+        visit.page.close()

@@ -29,12 +29,11 @@ of its own, so it reaches the page's catalog.
 from __future__ import annotations
 
 from pathlib import Path
-
-from livingreview.data.project import Project
 from uuid import uuid4
 
 from docutils import nodes
 
+from livingreview.data.project import Project
 from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms import SphinxPostTransform
 

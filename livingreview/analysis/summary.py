@@ -1,0 +1,154 @@
+""" "What we know today": the one-page summary for clinicians, computed from the data.
+
+Every number and finding it states comes from the evidence tables, so a data update changes
+the summary with the chapters. Study designs are read as the data word them: a study is
+randomised, or placebo-controlled, when its design says so.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from livingreview.analysis import i18n
+from livingreview.analysis.confirmation import confirmed, mark
+from livingreview.analysis.display import ReadingTable
+from livingreview.analysis.evidence import one_row_per_study, reader_labels
+from livingreview.analysis.trials import FINAL_STATUSES
+from livingreview.data.bib import citation_labels
+from livingreview.data.package import load_table
+from livingreview.data.project import Project
+from livingreview.data.releases import version_key
+
+MEETS_RULE = "meets the rule"
+RANDOMISED = re.compile(r"\brandomi[sz]ed\b", re.IGNORECASE)
+PLACEBO = re.compile(r"\bplacebo", re.IGNORECASE)
+
+
+def studies_in_review(project: Project | None = None) -> pd.DataFrame:
+    """Each clinical study once; once the data carry the eligibility rule (column
+    ``eligibility``), only the studies that meet it: a study the source review cites outside
+    the rule is never counted as an included study or summarised here."""
+    studies = one_row_per_study(load_table("clinical_studies", project))
+    if "eligibility" in studies:
+        studies = studies[studies["eligibility"] == MEETS_RULE]
+    return studies
+
+
+def clinical_counts(project: Project | None = None) -> dict[str, int]:
+    """How many studies (each once), how many patients they enrolled, how many randomised."""
+    studies = studies_in_review(project)
+    design = studies["design"].fillna("")
+    return {
+        "wwk_n_studies": len(studies),
+        "wwk_n_participants": int(studies["n_patients"].fillna(0).sum()),
+        "wwk_n_without_count": int(studies["n_patients"].isna().sum()),
+        "wwk_n_randomised": int(design.str.contains(RANDOMISED).sum()),
+        "wwk_n_placebo": int(design.str.contains(PLACEBO).sum()),
+    }
+
+
+def randomised_table(project: Project | None = None) -> pd.DataFrame:
+    """The randomised studies with what each found, as the data word it (marked if unconfirmed)."""
+    studies = studies_in_review(project)
+    studies = studies[studies["design"].fillna("").str.contains(RANDOMISED)]
+    studies = studies.sort_values(["year", "study_id"])
+    labels = reader_labels(studies, citation_labels(project))
+    return pd.DataFrame(
+        {
+            "Study": labels,
+            "Design": studies["design"],
+            "Participants": studies["n_patients"].astype("Int64"),
+            "Population": studies["population"],
+            "Result on survival or mortality": mark(
+                studies["efficacy_finding"], confirmed(studies)
+            ),
+        }
+    )
+
+
+def randomised_reading_table(caption: str, project: Project | None = None) -> ReadingTable:
+    """``randomised_table`` as a reading table: columns sized to fit the text column."""
+    return ReadingTable(
+        randomised_table(project),
+        caption,
+        numeric=("Participants",),
+        widths={
+            "Study": 14,
+            "Design": 24,
+            "Participants": 13,
+            "Population": 18,
+            "Result on survival or mortality": 31,
+        },
+    )
+
+
+def placebo_findings(project: Project | None = None) -> str:
+    """Each placebo-controlled study's finding: 'Study (in population): finding'."""
+    studies = studies_in_review(project)
+    studies = studies[studies["design"].fillna("").str.contains(PLACEBO)]
+    labels = citation_labels(project)
+    findings = mark(studies["efficacy_finding"], confirmed(studies))
+    parts = [
+        i18n.format(
+            "{study} (in {population}): {finding}",
+            study=labels[key],
+            population=population,
+            finding=finding,
+        )
+        for key, population, finding in zip(
+            studies["ref_key"], studies["population"], findings, strict=True
+        )
+    ]
+    return "; ".join(parts) if parts else i18n.gettext("none in the data")
+
+
+def open_trials(table: pd.DataFrame) -> pd.DataFrame:
+    """The registered trials whose status in the data is not final, from the surveillance rows
+    (``trials.surveillance``): expected completion, and which record the values are as of."""
+    from livingreview.analysis.trials import surveillance_table
+
+    shown = surveillance_table(table)
+    keep = ~table["status"].isin(FINAL_STATUSES)
+    overdue = i18n.gettext("past its anticipated end without a final status")
+    not_given = i18n.gettext("not given")
+    return pd.DataFrame(
+        {
+            "Trial": shown["registry_id"],
+            "Title": shown["title"],
+            "Status": shown["status"],
+            "Expected completion": shown["end"].where(shown["end"] != "", not_given),
+            "Status and dates": shown["values_as_of"],
+            "Note": shown["overdue"].map({True: overdue, False: ""}),
+        }
+    )[keep]
+
+
+def latest_release(project: Project | None = None) -> dict[str, str]:
+    """The newest release: its version, date, whether conclusions changed, and its note."""
+    releases = load_table("releases", project)
+    newest = releases.loc[releases["version"].map(version_key).idxmax()]
+    note = newest["conclusion_note"]
+    return {
+        "wwk_latest_version": str(newest["version"]),
+        "wwk_latest_date": str(newest["date"]),
+        "wwk_conclusions_changed": str(newest["conclusions_changed"]),
+        "wwk_latest_note": str(newest["summary"] if pd.isna(note) else note),
+    }
+
+
+def open_trials_table(frame: pd.DataFrame, caption: str) -> ReadingTable:
+    """``open_trials`` as a reading table: columns sized to fit the text column."""
+    return ReadingTable(
+        frame,
+        caption,
+        widths={
+            "Trial": 16,
+            "Title": 23,
+            "Status": 14,
+            "Expected completion": 13,
+            "Status and dates": 18,
+            "Note": 16,
+        },
+    )

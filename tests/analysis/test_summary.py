@@ -1,0 +1,72 @@
+"""'What we know today': its counts and lists follow the data."""
+
+from __future__ import annotations
+
+from conftest import REPO
+
+from livingreview.analysis import summary, trials
+from livingreview.data.package import load_table
+from livingreview.data.project import Project
+
+
+def test_every_trial_without_a_final_status_is_listed_with_its_expected_completion():
+    project = Project(REPO)
+    data = load_table("registered_trials", project)
+    registry = data["value_used"] == "registry"
+    status = data["status_registry"].where(registry & data["status_registry"].notna())
+    status = status.fillna(data["status_source"])
+    expected = set(data["registry_id"][~status.isin({"completed", "terminated", "withdrawn"})])
+    listed = summary.open_trials(trials.surveillance(project=project))
+    assert set(listed["Trial"]) == expected
+    assert (listed["Expected completion"] != "").all()
+
+
+def test_the_randomised_studies_are_those_whose_design_says_so():
+    project = Project(REPO)
+    studies = load_table("clinical_studies", project)
+    studies = studies[studies["report_of"].isna()]
+    randomised = studies["design"].str.lower().str.contains("randomised|randomized")
+    counts = summary.clinical_counts(project)
+    assert counts["wwk_n_randomised"] == randomised.sum() == len(summary.randomised_table(project))
+    assert counts["wwk_n_participants"] == int(studies["n_patients"].sum())
+    placebo = studies[studies["design"].str.contains("placebo")]
+    text = summary.placebo_findings(project)
+    assert all(finding.split(" [")[0] in text for finding in placebo["efficacy_finding"])
+
+
+def test_the_latest_release_is_the_highest_version_whatever_the_row_order():
+    project = Project(REPO)
+    releases = load_table("releases", project)
+    newest = max(releases["version"], key=lambda v: tuple(int(p) for p in v.split(".")))
+    assert summary.latest_release(project)["wwk_latest_version"] == newest
+
+
+def test_a_study_outside_the_eligibility_rule_is_not_summarised(tmp_path):
+    import csv
+    import json
+
+    from conftest import copy_repo
+
+    root = copy_repo(tmp_path / "repo")
+    path = root / "data" / "clinical_studies.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    randomised = [r for r in rows if "randomised" in r["design"] and not r["report_of"]]
+    outside = randomised[0]["study_id"]
+    for row in rows:
+        row["eligibility"] = (
+            "outside the rule: population" if row["study_id"] == outside else "meets the rule"
+        )
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    descriptor = root / "data" / "datapackage.json"
+    package = json.loads(descriptor.read_text(encoding="utf-8"))
+    table = next(r for r in package["resources"] if r["name"] == "clinical_studies")
+    if "eligibility" not in [f["name"] for f in table["schema"]["fields"]]:
+        table["schema"]["fields"].append({"name": "eligibility", "type": "string"})
+    descriptor.write_text(json.dumps(package), encoding="utf-8")
+    after = summary.clinical_counts(Project(root))
+    studies = [r for r in rows if not r["report_of"]]
+    assert after["wwk_n_studies"] == len(studies) - 1
+    assert after["wwk_n_randomised"] == sum("randomi" in r["design"].lower() for r in studies) - 1
