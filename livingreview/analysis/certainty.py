@@ -95,9 +95,12 @@ def risk_of_bias_table(project: Project | None = None) -> pd.DataFrame:
 
 def summary_of_findings_table(project: Project | None = None) -> pd.DataFrame:
     """The summary of findings with its GRADE certainty and the reason for every downgrade."""
+    from livingreview.analysis import i18n
+
     _note_categories()
+    sof = load_table("summary_of_findings", project)
     return _shown(
-        load_table("summary_of_findings", project).assign(
+        i18n.translate_cells(sof, "summary_of_findings", project=project).assign(
             participants=lambda f: f["participants"].map("{:,}".format)
         ),
         {

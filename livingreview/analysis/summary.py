@@ -55,6 +55,8 @@ def randomised_table(project: Project | None = None) -> pd.DataFrame:
     studies = studies[studies["design"].fillna("").str.contains(RANDOMISED)]
     studies = studies.sort_values(["year", "study_id"])
     labels = reader_labels(studies, citation_labels(project))
+    # filtered on the English design words above; shown in the edition's words
+    studies = i18n.translate_cells(studies, "clinical_studies", project=project)
     return pd.DataFrame(
         {
             "Study": labels,
@@ -88,6 +90,7 @@ def placebo_findings(project: Project | None = None) -> str:
     """Each placebo-controlled study's finding: 'Study (in population): finding'."""
     studies = studies_in_review(project)
     studies = studies[studies["design"].fillna("").str.contains(PLACEBO)]
+    studies = i18n.translate_cells(studies, "clinical_studies", project=project)
     labels = citation_labels(project)
     findings = mark(studies["efficacy_finding"], confirmed(studies))
     parts = [

@@ -248,18 +248,22 @@ def _build_edition(
     stage_dir, changed = stage(project, runs, language)
     out = sphinx_dir_for(project, language)
     html = out / "_build" / "html"
-    # Written after a good build with the extension's fingerprint; removed when a build starts.
+    # Written after a good build with the extension's fingerprint and the staged sources' state;
+    # removed when a build starts. `catalogs` stages the same sources, so "nothing staged this
+    # time" alone would skip a page it staged after the last HTML build.
     good = out / "last-good-build.sha256"
     last = good.read_text() if good.is_file() else None
-    if not (full or changed) and last == code and (html / "index.html").is_file():
+    recorded = f"{code}\n{_staged_state(stage_dir)}"
+    if not (full or changed) and last == recorded and (html / "index.html").is_file():
         return html, False
+    code_changed = last is None or last.split("\n")[0] != code
     good.unlink(missing_ok=True)
     cmd = [
         "jupyter-book", "build", str(stage_dir),
         "--path-output", str(out), "--builder", "html", "-W", "-n", "--keep-going", "-q",
     ]  # fmt: skip
     # Our Sphinx extension lives in the package: new code means every page is rewritten.
-    if full or last != code:
+    if full or code_changed:
         cmd.append("--all")
     report(f"build html ({language}): jupyter-book build (warnings are errors)")
     returncode, output = run_jupyter_book(cmd[1:], cwd=project.root)
@@ -272,8 +276,20 @@ def _build_edition(
             f"{project.rel(project.html_dir)} left as it was\n{output}"
         )
     _complete_root_redirect(project, html)
-    good.write_text(code)
+    good.write_text(recorded)
     return html, True
+
+
+def _staged_state(stage_dir: Path) -> str:
+    """A digest of the staged files (name, size, modification time), Sphinx's output left out."""
+    digest = hashlib.sha256()
+    for path in sorted(stage_dir.rglob("*")):
+        if path.is_file() and "_build" not in path.relative_to(stage_dir).parts:
+            info = path.stat()
+            digest.update(
+                f"{path.relative_to(stage_dir)}\0{info.st_size}\0{info.st_mtime_ns}\n".encode()
+            )
+    return digest.hexdigest()
 
 
 def build_html(
