@@ -167,9 +167,11 @@ def update(built_book: Path, folder: Path) -> None:
     today = max(date.today().isoformat(), last["date"])
     steps |= {"version": version, "date": today}
     steps["current_to"] = default_current_to(Project(root))
+    # rows the journey checked today came in: say explicitly that the evidence date stays
     steps["release"] = cli(
-        root, "release", version, "--date", today, "--note", UPDATE_NOTE, check=True
-    ).stdout
+        root, "release", version, "--date", today, "--note", UPDATE_NOTE,
+        "--evidence-date", steps["current_to"], check=True,
+    ).stdout  # fmt: skip
     steps["status after release"] = git(root, "status", "--porcelain")
     steps["tags after release"] = git(root, "tag")
     commit_all(root, f"Release {version}")
