@@ -372,6 +372,7 @@ def _translated(frame: pd.DataFrame, tr) -> tuple[pd.DataFrame, bool]:
     Returns the frame and whether, in a translated edition, it shows a data cell that stayed
     English for want of a translation (``i18n.translate_cells`` remembers those).
     """
+    from livingreview.analysis.confirmation import MARKER
     from livingreview.analysis.data_catalog import unmarked
 
     english = False
@@ -385,6 +386,8 @@ def _translated(frame: pd.DataFrame, tr) -> tuple[pd.DataFrame, bool]:
             if text in tr.untranslated:
                 english = True
             out = tr.lookup(text)
+            # a marker inside a cell (one of several findings) becomes the symbol where it stands
+            out = out.replace(f" [{MARKER}]", _MARKED).replace(f"[{MARKER}]", _MARKED)
             return out + _MARKED if flagged else out
         return value
 

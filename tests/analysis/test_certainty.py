@@ -7,7 +7,7 @@ import csv
 from conftest import REPO, copy_repo
 
 from livingreview.analysis import certainty
-from livingreview.analysis.display import Links, TableHTML
+from livingreview.analysis.display import SYMBOL, Links, TableHTML
 from livingreview.data.bib import citation_labels
 from livingreview.data.package import load_table
 from livingreview.data.project import Project
@@ -39,7 +39,12 @@ def test_a_value_read_only_in_copies_keeps_its_marker_and_the_table_its_legend()
     expected = [r for r in _rows(REPO, "summary_of_findings") if "[unconfirmed]" in r["effect"]]
     assert len(marked) == len(expected)
     if expected:
-        assert "unconfirmed" in TableHTML(frame, "x").legend
+        table = TableHTML(frame, "x")
+        assert table.legend.startswith(SYMBOL)
+        # each marker, at the end of a cell or inside it, is the symbol on the page
+        shown = table._repr_html_()
+        assert "[unconfirmed]" not in shown
+        assert shown.count(f">{SYMBOL}</abbr>") == sum(e.count("[unconfirmed]") for e in marked)
 
 
 def test_glued_certainties_follow_the_data(tmp_path):
