@@ -345,8 +345,8 @@ def screen_new_study(root: Path, study_id: str, day: str = "2026-12-03") -> str:
     log.write_bytes(csvio.appended(log.read_bytes(), [entry.get(c, "") for c in header]))
     screening = data / "screening.csv"
     header = csvio.dict_rows(screening.read_text(encoding="utf-8"))[0]
-    row = {"record_id": study_id, "title": f"Test study {study_id}", "design": "animal study",
-           "decision": "included", "search_id": search_id, "checked": day,
+    row = {"record_id": study_id, "title": "Stromal cells in a test model",
+           "design": "animal study", "decision": "included", "search_id": search_id, "checked": day,
            "study_id": study_id, "record_type": "main report"}  # fmt: skip
     screening.write_bytes(csvio.appended(screening.read_bytes(), [row.get(c, "") for c in header]))
     return search_id

@@ -113,6 +113,23 @@ def evidence_map(cells: pd.DataFrame, rows: str, columns: str) -> alt.LayerChart
     )
 
 
+def effect_axis_title(measure: str) -> str:
+    """The effect axis's title: the measure, its scale and which side favours treatment."""
+    from livingreview.analysis import meta
+
+    name = meta.MEASURES[measure]
+    if measure in ("OR", "RR"):  # ratios: 1 is no effect, shown on a log scale
+        return f"{name} (log scale; < 1: fewer events with treatment)"
+    return f"{name} (< 0: fewer events with treatment)"
+
+
+@i18n.declare
+def _every_effect_axis_title() -> list[str]:
+    from livingreview.analysis import meta
+
+    return [effect_axis_title(measure) for measure in meta.MEASURES]
+
+
 def meta_forest_plot(studies: pd.DataFrame, result, measure: str) -> alt.LayerChart:
     """Study estimates sized by weight, with the pooled estimate as a diamond on its own row.
 
@@ -176,11 +193,7 @@ def meta_forest_plot(studies: pd.DataFrame, result, measure: str) -> alt.LayerCh
         pad = 0.05 * (high - low or 1.0)
         scale = alt.Scale(domain=[low - pad, high + pad], nice=False, zero=False)
     name = meta.MEASURES[measure].lower()
-    axis_title = (
-        f"{meta.MEASURES[measure]} (log scale; < 1: fewer events with treatment)"
-        if ratio
-        else f"{meta.MEASURES[measure]} (< 0: fewer events with treatment)"
-    )
+    axis_title = effect_axis_title(measure)
     fmt = ".2f" if ratio else ".3f"
     y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=360))
     colour = alt.Color(

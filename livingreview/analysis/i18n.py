@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -141,6 +141,20 @@ def translator(language: str = DEFAULT, root: Path | None = None) -> Translator:
 
 
 _active = Translator(DEFAULT, {})
+
+# Messages a run shows only under parameters other than its defaults (another effect measure,
+# say): the English runs never record them, so the code declares them for the catalog.
+_DECLARED: list[Callable[[], Iterable[str]]] = []
+
+
+def declare(messages: Callable[[], Iterable[str]]) -> Callable[[], Iterable[str]]:
+    """Register a function listing such messages (called only when catalogs are made)."""
+    _DECLARED.append(messages)
+    return messages
+
+
+def declared() -> set[str]:
+    return {text for messages in _DECLARED for text in messages()}
 
 
 def use(language: str = DEFAULT) -> Translator:

@@ -393,7 +393,8 @@ SCREENING_COLUMNS = [
 def screening_table(screening: pd.DataFrame, project=None) -> pd.DataFrame:
     """The screening decisions; a record that is a reference of the book links to its entry."""
     shown = screening[SCREENING_COLUMNS].astype("string").fillna("")
-    shown["record_id"] = _linked(shown["record_id"], project)
+    for column in ("record_id", "study_id"):
+        shown[column] = _linked(shown[column], project)
     return shown
 
 
@@ -469,5 +470,6 @@ def awaiting_table(screening: pd.DataFrame, project=None) -> pd.DataFrame:
             "what_is_missing": _text(waiting, "decision_note"),
         }
     )
-    shown["record_id"] = _linked(shown["record_id"], project)
+    for column in ("record_id", "study_id"):
+        shown[column] = _linked(shown[column], project)
     return shown.reset_index(drop=True)

@@ -10,6 +10,7 @@ CHANGELOG entry.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from livingreview.authoring import git
@@ -43,6 +44,7 @@ READER_NAMES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "screening": ("screened record", "screened records", ("title", "year", "decision")),
 }
 REF_KEY = "ref_key"
+SCREENING = "screening"
 # Tables whose rows are studies (or a meta-analysis's estimates): readers know a row by its
 # reference's author-year citation, never by its key. Other rows keep their public id
 # (a registry id, a search id).
@@ -325,10 +327,27 @@ def _details(table: TableChanges, key: tuple[str, ...], leave: tuple[str, ...] =
 
 def _citation(table: TableChanges, key: tuple[str, ...], labels: dict[str, str] | None) -> str:
     """The author-year citation readers know a study row by ('' when it has none)."""
-    if labels is None or table.table not in CITED_BY_REFERENCE:
+    if labels is None:
         return ""
-    ref = (table.rows.get(key, {}).get(REF_KEY) or "").strip()
-    return labels.get(ref, "")
+    row = table.rows.get(key, {})
+    if table.table == SCREENING:
+        # a screened record is known by its study's citation, when the study has one
+        for ref in (row.get("study_id"), row.get("record_id")):
+            if (ref or "").strip() in labels:
+                return labels[ref.strip()]
+        return ""
+    if table.table not in CITED_BY_REFERENCE:
+        return ""
+    return labels.get((row.get(REF_KEY) or "").strip(), "")
+
+
+def _public_id(table: TableChanges, key: tuple[str, ...]) -> str:
+    """The id readers may be shown: a screened record's own key (a lower-case name the author
+    made up, such as 'kim2026') is not one; a registry id or PMID (NCT01234567) is."""
+    ident = table.label(key)
+    if table.table == SCREENING and not re.match(r"[A-Z]", ident):
+        return ""
+    return ident
 
 
 def _described(
@@ -337,7 +356,11 @@ def _described(
     """'Kim et al. 2026: rat, caecal ligation and puncture, kidney': the row's citation (for
     authors without ``labels``: its id and key), then its describing columns."""
     details = _details(table, key)
-    name = _citation(table, key, labels) or table.label(key)
+    name = _citation(table, key, labels) or (
+        _public_id(table, key) if labels is not None else table.label(key)
+    )
+    if not name:
+        return ", ".join(details)
     return name + (f": {', '.join(details)}" if details else "")
 
 
@@ -346,6 +369,8 @@ def _named(table: TableChanges, row: RowChange, labels: dict[str, str] | None, c
     rows ('Sun et al. 2020 (mortality, low dose)'), else its id."""
     cite = _citation(table, row.key, labels)
     if not cite:
+        if labels is not None and table.table == SCREENING and not _public_id(table, row.key):
+            return _plain(table.rows.get(row.key, {}).get("title") or "") or "|".join(row.key)
         return "|".join(row.key)
     ref = (table.rows.get(row.key, {}).get(REF_KEY) or "").strip()
     if row.key == (ref,):

@@ -16,7 +16,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from livingreview.analysis import data_catalog
+from livingreview.analysis import data_catalog, i18n
 from livingreview.analysis.i18n import CATALOG
 from livingreview.book.build import BuildFailed, run_jupyter_book, stage
 from livingreview.book.manifest import Run
@@ -29,7 +29,9 @@ def analysis_messages(project: Project, runs: list[Run]) -> list[str]:
     """Every string the English runs passed through the translator, plus the data package's
     controlled vocabularies (categorical values tables and charts show) that the data catalog
     does not hold (a column declared ``x-translate`` is translated in ``data.po``)."""
-    found: set[str] = set()
+    from livingreview.analysis import charts  # noqa: F401 - declares its messages
+
+    found: set[str] = i18n.declared()
     for run in runs:
         path = msgids_path(project, run)
         if path.is_file():

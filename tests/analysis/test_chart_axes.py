@@ -119,3 +119,15 @@ def test_every_positional_axis_has_an_explicit_title(name, language):
         if title is not None and language != i18n.DEFAULT:
             words = " ".join(title) if isinstance(title, list) else title
             assert CJK.search(words), f"{name}: {channel} title {title!r} is not translated"
+
+
+def test_axis_titles_the_default_runs_never_draw_stay_in_the_catalog(tmp_path):
+    """A catalogs run knows messages from what the English runs recorded; an effect measure
+    the default parameters never draw is declared by the code, so it is never made obsolete."""
+    from livingreview.analysis import meta
+    from livingreview.analysis.charts import effect_axis_title
+    from livingreview.book.catalogs import analysis_messages
+    from livingreview.data.project import Project
+
+    messages = analysis_messages(Project(REPO), [])  # no run recorded anything
+    assert {effect_axis_title(m) for m in meta.MEASURES} <= set(messages)

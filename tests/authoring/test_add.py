@@ -256,6 +256,8 @@ def test_a_broken_cross_column_rule_is_asked_again_at_once_and_a_copy_only_trial
         "sepsis_population": "not confirmed",
         "results_posted": "not confirmed",
     }
+    # README, "Adding a study": the look-up that met it and its screening decision come first
+    screen_new_study(root, good["registry_id"])
     wrong = {"value_used": ["registry"]}
     asked, told = [], []
 

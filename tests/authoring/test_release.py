@@ -412,6 +412,7 @@ def test_after_a_release_changes_compare_with_it_and_an_older_version_is_refused
     steps = journal(repo)
     version, count = steps["version"], steps["studies_before"] + 1
     second = NEW_STUDY | {"study_id": "secondstudy2026", "organ": "lung"}
+    screen_new_study(repo, second["study_id"])
     cli(repo, "add", "preclinical_studies", *set_args(second), check=True)
     cli(repo, "run", "evidence_tables", check=True)  # the analysis whose count the check reads
     shown = cli(repo, "changes", check=True).stdout
@@ -592,6 +593,7 @@ def test_a_released_study_is_named_by_its_citation_never_by_its_key(repo, quick_
     ]  # fmt: skip
     cli(repo, *reference, check=True)
     study = NEW_STUDY | {"study_id": key, "ref_key": key, "year": "2026"}
+    screen_new_study(repo, key)
     cli(repo, "add", "preclinical_studies", *set_args(study), check=True)
     commit_all(repo, "A study")
     project = Project(repo)

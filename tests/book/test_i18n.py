@@ -6,6 +6,7 @@ book (``built_book``) and derive what to expect from its data and its catalogs.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -206,7 +207,9 @@ def _glue(notebook: Path) -> dict[str, str]:
     from its content)."""
     found = read_glue(notebook)
     for name, markup in read_glue(notebook, "text/html").items():
-        found[name] = " ".join(re.findall(r"<td>(.*?)</td>", markup, flags=re.S))
+        cells = " ".join(re.findall(r"<td>(.*?)</td>", markup, flags=re.S))
+        # the text a reader sees: tags out, entities (&#x27; is an apostrophe, not 27) read
+        found[name] = html.unescape(re.sub(r"<[^>]+>", "", cells))
     return found
 
 
