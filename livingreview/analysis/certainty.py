@@ -11,7 +11,7 @@ import re
 
 import pandas as pd
 
-from livingreview.analysis.display import Links
+from livingreview.analysis.display import Links, ReadingTable
 from livingreview.analysis.evidence import _shown, reference_links
 from livingreview.data.bib import citation_labels
 from livingreview.data.package import load_table
@@ -200,3 +200,32 @@ def rob_counts(project: Project | None = None) -> dict[str, int]:
         "n_rob_trials": int(rob2["study_id"].nunique()),
         "n_rob_judged": int(judged["study_id"].nunique()),
     }
+
+
+def _reading(frame: pd.DataFrame, main: dict[str, float], caption: str) -> ReadingTable:
+    """``frame`` as a reading table: the ``main`` columns (relative widths) in each row, the
+    others folded under it, so a wide judgement table fits the text column."""
+    return ReadingTable(
+        frame[list(main)], caption, details=frame.drop(columns=list(main)), widths=main
+    )
+
+
+def summary_of_findings_reading_table(caption: str, project: Project | None = None):
+    """The summary of findings to read: outcome, studies, result and certainty in each row;
+    the five GRADE domains and the reasons for downgrading folded under it."""
+    main = {
+        "Outcome": 14,
+        "Time point": 11,
+        "Studies": 16,
+        "Participants (randomised)": 10,
+        "Result as reported": 35,
+        "Certainty (GRADE)": 11,
+    }
+    return _reading(summary_of_findings_table(project), main, caption)
+
+
+def risk_of_bias_reading_table(caption: str, project: Project | None = None):
+    """Risk of bias to read: study, tool, domain, judgement and its date in each row; the
+    supporting quote, where it was read and the reason folded under it."""
+    main = {"Study": 20, "Tool": 14, "Domain": 30, "Judgement": 18, "Judged on": 14}
+    return _reading(risk_of_bias_table(project), main, caption)

@@ -16,6 +16,8 @@ from functools import cached_property
 import altair as alt
 import pandas as pd
 
+from livingreview.analysis.confirmation import MARKER
+
 
 class ChartHTML:
     """An Altair chart rendered as a self-contained, deterministic HTML snippet."""
@@ -110,8 +112,6 @@ _MARKED = "\ue002"  # a cell's symbol while pandas escapes the table
 
 def unmarked(text: str) -> tuple[str, bool]:
     """The text without the data's marker, and whether it carried one."""
-    from livingreview.analysis.confirmation import MARKER
-
     marker = f"[{MARKER}]"
     if marker not in text:
         return text, False
@@ -120,7 +120,6 @@ def unmarked(text: str) -> tuple[str, bool]:
 
 def symbol_html() -> str:
     from livingreview.analysis import i18n
-    from livingreview.analysis.confirmation import MARKER
 
     title = html.escape(i18n.gettext(MARKER), quote=True)
     return f'<abbr class="unconfirmed-mark" title="{title}">{SYMBOL}</abbr>'
@@ -283,8 +282,16 @@ class ReadingTable:
         shown, flagged = [], False
         for line in lines:
             text, marked = unmarked(line)
+            if marked and not line.rstrip().endswith(f"[{MARKER}]"):
+                # a marker inside the cell (one finding of several): the symbol where it stands
+                inner = tr.lookup(line).split(f"[{MARKER}]")
+                shown.append(symbol_html().join(html.escape(part.rstrip()) for part in inner))
+                flagged = True
+                continue
             out = tr.lookup(text)
-            if tr.translates and out == text and re.search(r"[A-Za-z]{3,}", text):
+            # English left in a translated edition: no Chinese at all, and words of Latin letters
+            cjk = re.search(r"[\u4e00-\u9fff]", out)
+            if tr.translates and not cjk and re.search(r"[A-Za-z]{3,}", out):
                 self.english_cells = True
             # the symbol once per cell, after the first value that carries the marker
             shown.append(html.escape(out) + (symbol_html() if marked and not flagged else ""))
@@ -372,7 +379,6 @@ def _translated(frame: pd.DataFrame, tr) -> tuple[pd.DataFrame, bool]:
     Returns the frame and whether, in a translated edition, it shows a data cell that stayed
     English for want of a translation (``i18n.translate_cells`` remembers those).
     """
-    from livingreview.analysis.confirmation import MARKER
     from livingreview.analysis.data_catalog import unmarked
 
     english = False

@@ -104,12 +104,15 @@ def clinical_reading_table(caption: str = "", project: Project | None = None) ->
     """
     from livingreview.analysis import i18n
 
-    studies = load_table("clinical_studies", project).sort_values(["year", "study_id"])
-    ok = confirmed(studies)
-    efficacy = mark(studies["efficacy_finding"], ok)
-    safety = mark(studies["safety_finding"], ok)
+    data = load_table("clinical_studies", project).sort_values(["year", "study_id"])
+    ok = confirmed(data)
     labels = citation_labels(project)
     where = "data/clinical_studies.csv, column 'ref_key'"
+    ref_key = dict(zip(data["study_id"], data["ref_key"], strict=True))
+    # the cells in the edition's words before they are joined into composite cells
+    studies = i18n.translate_cells(data, "clinical_studies", project=project)
+    efficacy = mark(studies["efficacy_finding"], ok)
+    safety = mark(studies["safety_finding"], ok)
     design = [
         i18n.format("{design}; phase {phase}", design=d, phase=ph) if not pd.isna(ph) else d
         for d, ph in zip(studies["design"], studies["phase"], strict=True)
@@ -120,7 +123,7 @@ def clinical_reading_table(caption: str = "", project: Project | None = None) ->
     ]
     frame = pd.DataFrame(
         {
-            "Study": [reference_links(k, labels, where) for k in studies["ref_key"]],
+            "Study": [reference_links(k, labels, where) for k in data["ref_key"]],
             "Year": studies["year"].astype("Int64"),
             "Design": design,
             "Patients": studies["n_patients"].astype("Int64"),
@@ -133,7 +136,6 @@ def clinical_reading_table(caption: str = "", project: Project | None = None) ->
         },
         index=studies.index,
     )
-    ref_key = dict(zip(studies["study_id"], studies["ref_key"], strict=True))
     details = {
         "Condition": studies["condition"],
         "Product": studies["product"],
@@ -141,9 +143,11 @@ def clinical_reading_table(caption: str = "", project: Project | None = None) ->
         # a further report points to the study's main report, as a link to its reference
         "Further report of": [
             reference_links(ref_key.get(study, study), labels, where) if study else ""
-            for study in studies["report_of"].fillna("")
+            for study in data["report_of"].fillna("")
         ],
-        "Notes": studies["notes"],
+        # the authors' provenance notes are kept in English (data/clinical_studies.csv, shown
+        # on the Data page); a translated edition does not fold untranslated prose into rows
+        "Notes": None if i18n.active().translates else studies["notes"],
     }
     details = pd.DataFrame({k: v for k, v in details.items() if v is not None}, index=studies.index)
     filters = {
