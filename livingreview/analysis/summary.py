@@ -108,12 +108,15 @@ def placebo_findings(project: Project | None = None) -> str:
 
 
 def open_trials(table: pd.DataFrame) -> pd.DataFrame:
-    """The registered trials whose status in the data is not final, from the surveillance rows
-    (``trials.surveillance``): expected completion, and which record the values are as of."""
+    """The registered trials that meet the eligibility rule and whose status in the data is not
+    final, from the surveillance rows (``trials.surveillance``): expected completion, and which
+    record the values are as of. A trial the source cites outside the rule is not one to watch."""
     from livingreview.analysis.trials import surveillance_table
 
     shown = surveillance_table(table)
     keep = ~table["status"].isin(FINAL_STATUSES)
+    if "eligibility" in table and (table["eligibility"] != "").any():
+        keep &= table["eligibility"] == MEETS_RULE
     overdue = i18n.gettext("past its anticipated end without a final status")
     not_given = i18n.gettext("not given")
     return pd.DataFrame(

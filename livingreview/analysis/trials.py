@@ -115,6 +115,7 @@ def surveillance(
                 "overdue": overdue,
                 "stale": stale,
                 "confirmed": bool(t["_confirmed"]),
+                "eligibility": "" if pd.isna(t.get("eligibility")) else t.get("eligibility"),
             }
         )
     return pd.DataFrame(rows)

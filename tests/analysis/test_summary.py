@@ -15,7 +15,10 @@ def test_every_trial_without_a_final_status_is_listed_with_its_expected_completi
     registry = data["value_used"] == "registry"
     status = data["status_registry"].where(registry & data["status_registry"].notna())
     status = status.fillna(data["status_source"])
-    expected = set(data["registry_id"][~status.isin({"completed", "terminated", "withdrawn"})])
+    eligible = data["eligibility"] == "meets the rule"
+    expected = set(
+        data["registry_id"][eligible & ~status.isin({"completed", "terminated", "withdrawn"})]
+    )
     listed = summary.open_trials(trials.surveillance(project=project))
     assert set(listed["Trial"]) == expected
     assert (listed["Expected completion"] != "").all()
