@@ -57,6 +57,7 @@ def preclinical_table(project: Project | None = None) -> pd.DataFrame:
             "organ": "Organ",
             "main_finding": "Main finding",
             "risk_of_bias": "Risk of bias",
+            "eligibility": "Eligibility",
         },
         "preclinical_studies",
         project,
@@ -387,6 +388,7 @@ def counts(project: Project | None = None) -> dict[str, int | str]:
     values: dict[str, int | str] = {
         "n_preclinical_studies": len(pre),
         "n_preclinical_table1": int(pre["in_source_table1"].sum()),
+        "n_preclinical_meets_rule": int((pre["eligibility"] == "meets the rule").sum()),
         # a further report of a study (an abstract before its full paper) is not a new study
         "n_clinical_studies": len(studies),
         "n_clinical_reports": len(clin),
@@ -406,11 +408,31 @@ def counts(project: Project | None = None) -> dict[str, int | str]:
         "trials_search": (trials[~listed], "registered trial", "registered trials"),
         "errata": (errata, "correction", "corrections"),
     }
+    values["preclinical_outside_phrase"] = outside_phrase(pre, project)
     for name, (frame, singular, plural) in phrases.items():
         waiting = int((~confirmed(frame)).sum())
         values[f"n_{name}_unconfirmed"] = waiting
         values[f"{name}_phrase"] = count_phrase(len(frame), waiting, singular, plural)
     return values
+
+
+def outside_phrase(studies: pd.DataFrame, project: Project | None = None) -> str:
+    """'Ye et al. 2023 (population) and Chi et al. 2022 (intervention)': the studies kept only
+    because the source review cites them, each with the part of the rule it falls outside."""
+    from livingreview.analysis import i18n
+
+    labels = citation_labels(project)
+    outside = studies[studies["eligibility"].fillna("").str.startswith("outside the rule: ")]
+    return join_words(
+        [
+            i18n.format(
+                "{study} ({reason})",
+                study=labels.get(key, key),
+                reason=i18n.gettext(rule.removeprefix("outside the rule: ")),
+            )
+            for key, rule in zip(outside["ref_key"], outside["eligibility"], strict=True)
+        ]
+    ) or i18n.gettext("none")
 
 
 MAP_DIMENSIONS = ("cell_source", "organ", "product", "species", "kind", "route", "year")

@@ -73,7 +73,7 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
 def outside_studies(tables: dict[str, pd.DataFrame]) -> set[str]:
     """Studies whose evidence row says it is outside the rule (kept because the source cites it)."""
     out: set[str] = set()
-    for name in ("clinical_studies", "registered_trials"):
+    for name in ("preclinical_studies", "clinical_studies", "registered_trials"):
         if name not in tables or "eligibility" not in tables[name]:
             continue
         for row in tables[name].astype("string").fillna("").to_dict("records"):

@@ -42,6 +42,11 @@ def recount(root: Path) -> tuple[dict[str, int], set[str]]:
         for c in clinical
         if c.get("eligibility", "").startswith("outside")
     }
+    outside |= {
+        a["study_id"]
+        for a in table(root, "preclinical_studies")
+        if a.get("eligibility", "").startswith("outside")
+    }
     awaiting = {r["study_id"] for r in rows if r["decision"] == "awaiting classification"}
     study_of = {r["record_id"]: r["study_id"] for r in rows}
     reported = {
