@@ -410,7 +410,14 @@ class Text:
 
         # a categorical value (a product, a route) in the edition's words; a sentence or a
         # number is not in the catalog and stays as built
-        self.text = i18n.active().lookup(str(text))
+        tr = i18n.active()
+        self.text = tr.lookup(str(text))
+        if tr.translates:
+            # the data's marker in running text, in the edition's own words and brackets
+            word = tr(MARKER)
+            self.text = self.text.replace(f" [{MARKER}]", f"[{MARKER}]").replace(
+                f"[{MARKER}]", f"（{word}）" if word != MARKER else f" [{MARKER}]"
+            )
 
     def __repr__(self) -> str:
         return self.text

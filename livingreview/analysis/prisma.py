@@ -392,7 +392,9 @@ SCREENING_COLUMNS = [
 
 def screening_table(screening: pd.DataFrame, project=None) -> pd.DataFrame:
     """The screening decisions; a record that is a reference of the book links to its entry."""
-    shown = screening[SCREENING_COLUMNS].astype("string").fillna("")
+    # the reader-facing cells in the edition's words; ids and dates stay as they are
+    shown = i18n.translate_cells(screening[SCREENING_COLUMNS], "screening", project=project)
+    shown = shown.astype("string").fillna("")
     for column in ("record_id", "study_id"):
         shown[column] = _linked(shown[column], project)
     return shown
@@ -417,10 +419,12 @@ def ongoing_table(tables: dict[str, pd.DataFrame], screening: pd.DataFrame) -> p
     from livingreview.analysis.trials import values_as_of
 
     ongoing = ongoing_studies(tables, screening)
-    designs = dict(zip(_text(screening, "record_id"), _text(screening, "design"), strict=True))
+    shown = i18n.translate_cells(screening, "screening")  # the cells shown, in the edition's words
+    designs = dict(zip(_text(screening, "record_id"), _text(shown, "design"), strict=True))
     studies = dict(zip(_text(screening, "record_id"), _text(screening, "study_id"), strict=True))
     rows = []
-    trials = tables["registered_trials"].astype("string").fillna("")
+    trials = i18n.translate_cells(tables["registered_trials"], "registered_trials")
+    trials = trials.astype("string").fillna("")
     for row in trials.to_dict("records"):
         rid = row["registry_id"]
         if (studies.get(rid) or rid) not in ongoing:
@@ -461,6 +465,7 @@ def ongoing_table(tables: dict[str, pd.DataFrame], screening: pd.DataFrame) -> p
 def awaiting_table(screening: pd.DataFrame, project=None) -> pd.DataFrame:
     """Every record awaiting classification: what it is and what is missing."""
     waiting = screening[_text(screening, "decision") == AWAITING]
+    waiting = i18n.translate_cells(waiting, "screening", project=project)
     shown = pd.DataFrame(
         {
             "record_id": _text(waiting, "record_id"),
