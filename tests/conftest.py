@@ -381,3 +381,27 @@ def pooled_summary(row: dict[str, str]) -> str:
     from livingreview.analysis.pooled import summary
 
     return summary({**row, **{k: float(row[k]) for k in ("estimate", "ci_low", "ci_high")}})
+
+
+def ongoing_trials(root: Path) -> set[str]:
+    """The registrations of ongoing studies, recounted from the data files (not the analysis):
+    trials meeting the eligibility rule, with no final status, no posted results and no main
+    report or results posting among the screened records of their study."""
+    trials = table_rows(root, "registered_trials")
+    screening = table_rows(root, "screening")
+    study_of = {r["record_id"]: r["study_id"] or r["record_id"] for r in screening}
+    reported = {
+        r["study_id"] for r in screening if r["record_type"] in ("main report", "results posting")
+    }
+    out = set()
+    for t in trials:
+        registry = t["value_used"] == "registry" and t["status_registry"]
+        status = t["status_registry"] if registry else t["status_source"]
+        if (
+            t["eligibility"] == "meets the rule"
+            and status not in {"completed", "terminated", "withdrawn"}
+            and t["results_posted"] != "yes"
+            and study_of.get(t["registry_id"], t["registry_id"]) not in reported
+        ):
+            out.add(t["registry_id"])
+    return out

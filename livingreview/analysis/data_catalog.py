@@ -133,6 +133,8 @@ def read_catalog(path: Path) -> dict[tuple[str, str], str]:
 # "phase II" in English; a power of ten (×10⁶) stands for a word ("million"): neither is a change.
 _ROMAN = dict(zip("ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ", "1 2 3 4 5 6 7 8 9 10".split(), strict=True))
 _PHASE = re.compile(r"\b(phase\s+)(IV|I{1,3})(?=[ab]?\b)", re.IGNORECASE)
+# the second numeral of a phase range, "phase Ib/IIa"
+_PHASE_RANGE = re.compile(r"(?:(?<=\d/)|(?<=\d[ab]/))(IV|I{1,3})(?=[ab]?\b)")
 _LATIN_ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4"}
 _POWER = re.compile(r"10[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -142,6 +144,7 @@ def numbers(text: str) -> Counter:
     """The numbers of ``text``: a thousands separator, a Roman phase numeral or a power of ten
     written for a word is no change."""
     text = _PHASE.sub(lambda m: m.group(1) + _LATIN_ROMAN[m.group(2).upper()], text)
+    text = _PHASE_RANGE.sub(lambda m: _LATIN_ROMAN[m.group(1).upper()], text)
     text = _POWER.sub(" ", text)
     for roman, digits in _ROMAN.items():
         text = text.replace(roman, f" {digits} ")

@@ -107,16 +107,22 @@ def placebo_findings(project: Project | None = None) -> str:
     return "; ".join(parts) if parts else i18n.gettext("none in the data")
 
 
-def open_trials(table: pd.DataFrame) -> pd.DataFrame:
-    """The registered trials that meet the eligibility rule and whose status in the data is not
-    final, from the surveillance rows (``trials.surveillance``): expected completion, and which
-    record the values are as of. A trial the source cites outside the rule is not one to watch."""
+def open_trials(table: pd.DataFrame, project: Project | None = None) -> pd.DataFrame:
+    """The ongoing studies' registrations: trials that meet the eligibility rule, have no
+    results (``prisma.ongoing_studies``) and no final status, from the surveillance rows
+    (``trials.surveillance``), with expected completion and which record the values are as of.
+    A trial the source cites outside the rule, or one that has reported, is not one to watch."""
+    from livingreview.analysis.prisma import ongoing_studies
     from livingreview.analysis.trials import surveillance_table
 
+    screening = load_table("screening", project)
+    ongoing = ongoing_studies(
+        {"registered_trials": load_table("registered_trials", project)}, screening
+    )
+    study_of = dict(zip(screening["record_id"], screening["study_id"].fillna(""), strict=True))
     shown = surveillance_table(table)
     keep = ~table["status"].isin(FINAL_STATUSES)
-    if "eligibility" in table and (table["eligibility"] != "").any():
-        keep &= table["eligibility"] == MEETS_RULE
+    keep &= table["registry_id"].map(lambda rid: (study_of.get(rid) or rid) in ongoing)
     overdue = i18n.gettext("past its anticipated end without a final status")
     not_given = i18n.gettext("not given")
     return pd.DataFrame(

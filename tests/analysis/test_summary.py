@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from conftest import REPO
+from conftest import REPO, ongoing_trials
 
 from livingreview.analysis import summary, trials
 from livingreview.data.package import load_table
 from livingreview.data.project import Project
 
 
-def test_every_trial_without_a_final_status_is_listed_with_its_expected_completion():
+def test_every_ongoing_trial_is_listed_with_its_expected_completion():
     project = Project(REPO)
-    data = load_table("registered_trials", project)
-    registry = data["value_used"] == "registry"
-    status = data["status_registry"].where(registry & data["status_registry"].notna())
-    status = status.fillna(data["status_source"])
-    eligible = data["eligibility"] == "meets the rule"
-    expected = set(
-        data["registry_id"][eligible & ~status.isin({"completed", "terminated", "withdrawn"})]
-    )
-    listed = summary.open_trials(trials.surveillance(project=project))
-    assert set(listed["Trial"]) == expected
+    listed = summary.open_trials(trials.surveillance(project=project), project)
+    assert set(listed["Trial"]) == ongoing_trials(REPO)
     assert (listed["Expected completion"] != "").all()
 
 

@@ -524,18 +524,15 @@ def test_clinical_table_is_whole_without_javascript(server, browser, built_book)
     context.close()
 
 
-def test_summary_page_is_first_and_lists_every_trial_without_a_final_status(server, browser):
-    from livingreview.data.package import load_table
+def test_summary_page_is_first_and_lists_every_ongoing_trial(server, browser):
+    from conftest import ongoing_trials
+
     from livingreview.data.project import Project
 
     base, html = server
     project = Project(html.parents[1])
     assert project.review_chapters()[0] == "chapters/what_we_know"
-    data = load_table("registered_trials", project)
-    registry = data["value_used"] == "registry"
-    status = data["status_registry"].where(registry & data["status_registry"].notna())
-    status = status.fillna(data["status_source"])
-    ongoing = set(data["registry_id"][~status.isin({"completed", "terminated", "withdrawn"})])
+    ongoing = ongoing_trials(html.parents[1])
     values = read_glue(html.parents[1] / "_build" / "executed" / "what_we_know.ipynb")
     assert int(values["wwk_n_open_trials"]) == len(ongoing)
     for edition in ("", "zh/"):
