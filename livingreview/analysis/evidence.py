@@ -115,6 +115,7 @@ def clinical_reading_table(caption: str = "", project: Project | None = None) ->
     efficacy = mark(studies["efficacy_finding"], ok)
     safety = mark(studies["safety_finding"], ok)
     design = [
+        # the phase cell is already in the edition's words (Chinese: "Ⅰ期"), its template adds none
         i18n.format("{design}; phase {phase}", design=d, phase=ph) if not pd.isna(ph) else d
         for d, ph in zip(studies["design"], studies["phase"], strict=True)
     ]

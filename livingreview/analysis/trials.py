@@ -225,7 +225,8 @@ def surveillance_reading_table(table: pd.DataFrame, caption: str = ""):
     overdue = i18n.gettext("past its anticipated end without a final status")
     flags = [
         "; ".join(f for f in (overdue if late else "", stale) if f)
-        for late, stale in zip(shown["overdue"], shown["stale"], strict=True)
+        # the boolean flag, not the shown word: "no" is a non-empty string
+        for late, stale in zip(table["overdue"].astype(bool), shown["stale"], strict=True)
     ]
     frame = pd.DataFrame(
         {

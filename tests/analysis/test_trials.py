@@ -118,3 +118,22 @@ def test_a_category_counts_once_whether_or_not_a_value_is_unconfirmed(project):
     assert set(counts.index) == categories  # no category twice, marked and unmarked
     assert counts["trials"].sum() == len(table)
     assert counts["of_which_unconfirmed"].sum() == int((~table["confirmed"]).sum())
+
+
+def test_the_reading_table_flags_only_the_trials_past_their_anticipated_end():
+    """The flag follows the surveillance row's boolean, whatever word the table shows for it."""
+    from livingreview.analysis import i18n
+
+    project = Project(REPO)
+    rows = trials.surveillance(project=project)
+    for language in ("en", "zh_CN"):
+        i18n.use(language)
+        try:
+            table = trials.surveillance_reading_table(rows)
+            flags = [row[-1] for row in table.rows]
+            past = i18n.gettext("past its anticipated end without a final status")
+            flagged = {t for t, f in zip(rows["registry_id"], flags, strict=True) if past in f}
+        finally:
+            i18n.use("en")
+        assert flagged == set(rows["registry_id"][rows["overdue"]]), language
+        assert flagged != set(rows["registry_id"])  # some trial is not past its end
