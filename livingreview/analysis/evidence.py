@@ -320,6 +320,7 @@ def trials_table(listed_in: str = "source review", project: Project | None = Non
         "status": "Status",
         "period": "Start to end",
         "sepsis_population": "About sepsis (registry record)",
+        "eligibility": "Eligibility",
         "values_from": "Values shown",
     }
     if listed_in != "source review":
@@ -446,7 +447,8 @@ def reader_labels(studies: pd.DataFrame, labels: dict[str, str]) -> pd.Series:
 
 
 def studies_for_map(project: Project | None = None) -> pd.DataFrame:
-    """Animal and clinical studies in one frame, by the controlled categories of the data.
+    """Animal and clinical studies that meet the eligibility rule, in one frame, by the
+    controlled categories of the data.
 
     The map counts grouped categories (``*_group`` columns), so studies worded differently
     by their sources land in the same cell and a new study lands in an existing one.
@@ -456,6 +458,10 @@ def studies_for_map(project: Project | None = None) -> pd.DataFrame:
     pre = load_table("preclinical_studies", project)
     clin = load_table("clinical_studies", project)
     clin = one_row_per_study(clin)
+    # only studies meeting the eligibility rule: one the source cites outside it is described
+    # in its chapter, never mapped as evidence
+    pre = pre[pre["eligibility"] == "meets the rule"] if "eligibility" in pre else pre
+    clin = clin[clin["eligibility"] == "meets the rule"] if "eligibility" in clin else clin
     labels = citation_labels(project)
     frames = [
         pd.DataFrame(

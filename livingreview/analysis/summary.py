@@ -113,7 +113,7 @@ def open_trials(table: pd.DataFrame, project: Project | None = None) -> pd.DataF
     (``trials.surveillance``), with expected completion and which record the values are as of.
     A trial the source cites outside the rule, or one that has reported, is not one to watch."""
     from livingreview.analysis.prisma import ongoing_studies
-    from livingreview.analysis.trials import surveillance_table
+    from livingreview.analysis.trials import flag_words, surveillance_table
 
     screening = load_table("screening", project)
     ongoing = ongoing_studies(
@@ -123,7 +123,6 @@ def open_trials(table: pd.DataFrame, project: Project | None = None) -> pd.DataF
     shown = surveillance_table(table)
     keep = ~table["status"].isin(FINAL_STATUSES)
     keep &= table["registry_id"].map(lambda rid: (study_of.get(rid) or rid) in ongoing)
-    overdue = i18n.gettext("past its anticipated end without a final status")
     not_given = i18n.gettext("not given")
     return pd.DataFrame(
         {
@@ -132,7 +131,7 @@ def open_trials(table: pd.DataFrame, project: Project | None = None) -> pd.DataF
             "Status": shown["status"],
             "Expected completion": shown["end"].where(shown["end"] != "", not_given),
             "Status and dates": shown["values_as_of"],
-            "Note": shown["overdue"].map({True: overdue, False: ""}),
+            "Note": pd.Series(flag_words(table), index=table.index),
         }
     )[keep]
 

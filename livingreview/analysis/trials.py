@@ -139,6 +139,7 @@ def surveillance_table(table: pd.DataFrame) -> pd.DataFrame:
             "values_as_of": table["values_as_of"],
             "overdue": table["overdue"].map(lambda late: i18n.gettext("yes" if late else "no")),
             "stale": table["stale"],
+            "eligibility": table["eligibility"] if "eligibility" in table else "",
         }
     )
 
@@ -162,11 +163,14 @@ _DATA_COLUMNS = {
     "intervention": "intervention",
     "cell_source": "cell_source",
     "status": "status_registry",
+    "eligibility": "eligibility",
 }
 
 
 def _in_words(table: pd.DataFrame) -> pd.DataFrame:
-    return i18n.translate_cells(table, "registered_trials", _DATA_COLUMNS)
+    words = i18n.translate_cells(table, "registered_trials", _DATA_COLUMNS)
+    # a trial known only from a copy may have no status at all: said, never a blank category
+    return words.assign(status=words["status"].fillna(i18n.gettext("not given")))
 
 
 def timeline(table: pd.DataFrame, as_of: str) -> alt.LayerChart:
@@ -215,6 +219,19 @@ def timeline(table: pd.DataFrame, as_of: str) -> alt.LayerChart:
     )
 
 
+def flag_words(table: pd.DataFrame) -> list[str]:
+    """Each surveillance row's flags in words: past its anticipated end, and a stale record.
+
+    Read from the row's boolean, never from a shown word ("no" is a non-empty string)."""
+    overdue = i18n.gettext("past its anticipated end without a final status")
+    return [
+        i18n.gettext("; ").join(f for f in (overdue if late else "", stale) if f)
+        for late, stale in zip(
+            table["overdue"].astype(bool), table["stale"].fillna(""), strict=True
+        )
+    ]
+
+
 def surveillance_reading_table(table: pd.DataFrame, caption: str = ""):
     """The surveillance rows for reading: registry id, title, the status with the record it is
     as of, the dates, and the flags in words; the intervention and cell source fold under each
@@ -222,21 +239,23 @@ def surveillance_reading_table(table: pd.DataFrame, caption: str = ""):
     from livingreview.analysis.display import ReadingTable
 
     shown = surveillance_table(table)
-    overdue = i18n.gettext("past its anticipated end without a final status")
-    flags = [
-        "; ".join(f for f in (overdue if late else "", stale) if f)
-        # the boolean flag, not the shown word: "no" is a non-empty string
-        for late, stale in zip(table["overdue"].astype(bool), shown["stale"], strict=True)
-    ]
+    words = _in_words(table)
+    outside = table["eligibility"].fillna("").str.startswith("outside the rule")
     frame = pd.DataFrame(
         {
             "Trial": shown["registry_id"],
-            "Title": shown["title"],
+            # a trial outside the eligibility rule says so under its title
+            "Title": [
+                (title, rule) if out else title
+                for title, rule, out in zip(
+                    shown["title"], words["eligibility"], outside, strict=True
+                )
+            ],
             # which record the status and dates are as of, under the status
             "Status": list(zip(shown["status"], shown["values_as_of"], strict=True)),
             "Start": shown["start"],
             "Anticipated end": shown["end"],
-            "Flags": flags,
+            "Flags": flag_words(table),
         },
         index=shown.index,
     )
@@ -248,7 +267,12 @@ def surveillance_reading_table(table: pd.DataFrame, caption: str = ""):
         frame,
         caption,
         details=details,
-        filters={"Status": table["status"], "Cell source": table["cell_source"]},
+        # the filters offer the words the cells show, in the edition's language
+        filters={
+            "Status": words["status"],
+            "Cell source": words["cell_source"],
+            "Eligibility": words["eligibility"],
+        },
         widths={
             "Trial": 16,
             "Title": 20,
