@@ -61,8 +61,11 @@ def risk_of_bias_table(project: Project | None = None) -> pd.DataFrame:
     rows = load_table("risk_of_bias", project)
     studies = load_table("clinical_studies", project).set_index("study_id")
     labels = citation_labels(project)
+    from livingreview.analysis import i18n
+
     shown = _shown(
-        rows,
+        # the reason in the edition's words; a quotation stays in the report's own words
+        i18n.translate_cells(rows, "risk_of_bias", project=project),
         {
             "study_id": "Study",
             "tool": "Tool",

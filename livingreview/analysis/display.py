@@ -221,7 +221,7 @@ class ReadingTable:
     column, and filters and sorting added in the browser by ``_static/evidence-tables.js``.
 
     Without JavaScript, and in print, it is a plain table. Cells are escaped text, ``Links``,
-    or a tuple of lines; a cell carrying the data's marker shows the symbol once.
+    or a tuple of lines; each line carrying the data's marker shows the symbol.
     ``filters`` name a filter and give each row's value (it may differ from the shown cell:
     a grouped category); ``numeric`` columns sort as numbers; ``widths`` are relative.
     """
@@ -293,8 +293,8 @@ class ReadingTable:
             cjk = re.search(r"[\u4e00-\u9fff]", out)
             if tr.translates and not cjk and re.search(r"[A-Za-z]{3,}", out):
                 self.english_cells = True
-            # the symbol once per cell, after the first value that carries the marker
-            shown.append(html.escape(out) + (symbol_html() if marked and not flagged else ""))
+            # the symbol after every value that carries the marker, where it stands
+            shown.append(html.escape(out) + (symbol_html() if marked else ""))
             flagged |= marked
         self.flagged |= flagged
         if len(shown) > 1:

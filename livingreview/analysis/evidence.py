@@ -91,8 +91,11 @@ def clinical_table(project: Project | None = None) -> pd.DataFrame:
     )
 
 
-def _joined(*parts: object, sep: str = "; ") -> str:
-    return sep.join(str(p) for p in parts if not pd.isna(p) and str(p).strip())
+def _joined(*parts: object) -> str:
+    from livingreview.analysis import i18n
+
+    # "；" in Chinese: a half-width separator between Chinese phrases is a typo there
+    return i18n.gettext("; ").join(str(p) for p in parts if not pd.isna(p) and str(p).strip())
 
 
 def clinical_reading_table(caption: str = "", project: Project | None = None) -> ReadingTable:
@@ -120,7 +123,10 @@ def clinical_reading_table(caption: str = "", project: Project | None = None) ->
         for d, ph in zip(studies["design"], studies["phase"], strict=True)
     ]
     main_result = [
-        (f"{i18n.gettext('Efficacy')}: {e}", f"{i18n.gettext('Safety')}: {sf}")
+        (
+            i18n.format("{label}: {text}", label=i18n.gettext("Efficacy"), text=e),
+            i18n.format("{label}: {text}", label=i18n.gettext("Safety"), text=sf),
+        )
         for e, sf in zip(efficacy, safety, strict=True)
     ]
     frame = pd.DataFrame(
@@ -147,9 +153,7 @@ def clinical_reading_table(caption: str = "", project: Project | None = None) ->
             reference_links(ref_key.get(study, study), labels, where) if study else ""
             for study in data["report_of"].fillna("")
         ],
-        # the authors' provenance notes are kept in English (data/clinical_studies.csv, shown
-        # on the Data page); a translated edition does not fold untranslated prose into rows
-        "Notes": None if i18n.active().translates else studies["notes"],
+        "Notes": studies["notes"],
     }
     details = pd.DataFrame({k: v for k, v in details.items() if v is not None}, index=studies.index)
     filters = {

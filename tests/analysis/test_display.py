@@ -81,15 +81,18 @@ def test_a_reading_table_folds_each_rows_details_under_it_and_carries_its_filter
     assert 'data-filters="[&quot;Status&quot;]"' in html
 
 
-def test_a_reading_table_cell_of_several_lines_carries_the_symbol_once():
+def test_each_line_of_a_reading_table_cell_that_carries_the_marker_shows_the_symbol():
+    """A cell of several findings marks each unconfirmed one where it stands (a safety finding
+    read only in copies must not look confirmed because the efficacy line holds the symbol)."""
     from livingreview.analysis.confirmation import MARKER
     from livingreview.analysis.display import SYMBOL
 
-    cell = (f"Efficacy: a [{MARKER}]", f"Safety: b [{MARKER}]")
+    cell = (f"Efficacy: a [{MARKER}]", "Dose: c", f"Safety: b [{MARKER}]")
     html = reading(pd.DataFrame({"Main result": [cell]}))
-    assert html.count(SYMBOL) == 2  # the cell's one symbol and the legend's
-    assert '<span class="cell-line">Efficacy: a<abbr' in html  # after the first marked value
-    assert '<span class="cell-line">Safety: b</span>' in html
+    assert html.count(SYMBOL) == 3  # two marked lines and the legend
+    assert '<span class="cell-line">Efficacy: a<abbr' in html
+    assert '<span class="cell-line">Safety: b<abbr' in html
+    assert '<span class="cell-line">Dose: c</span>' in html
     assert f"[{MARKER}]" not in html
 
 

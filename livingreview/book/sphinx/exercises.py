@@ -28,6 +28,7 @@ of its own, so it reaches the page's catalog.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from uuid import uuid4
 
@@ -116,7 +117,20 @@ def keep_translated_exercises(app, doctree) -> None:
             entry["node"] = node.deepcopy()
 
 
+# sphinx-exercise writes "Exercise 4.2 (Title)" with half-width brackets; Chinese sets a title
+# in full-width ones, tight to the number: "练习 4.2（标题）"
+_TITLE_BRACKETS = re.compile(r"(练习 [\d.]+)\s*(</span>)?\s*\(([^()<]*)\)")
+
+
+def full_width_titles(app, pagename, templatename, context, doctree) -> None:
+    if (app.config.language or "").startswith("zh") and "body" in context:
+        context["body"] = _TITLE_BRACKETS.sub(
+            lambda m: f"{m.group(1)}{m.group(2) or ''}（{m.group(3).strip()}）", context["body"]
+        )
+
+
 def register(app) -> None:
+    app.connect("html-page-context", full_width_titles)
     app.add_transform(TranslatableExerciseTitles)
     app.add_post_transform(ExerciseTitlesForCatalogs)
     app.connect("doctree-read", keep_translated_exercises)

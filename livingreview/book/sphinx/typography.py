@@ -33,6 +33,8 @@ _TIDY = [
     (re.compile(rf"(?<=[{FULL_WIDTH_PUNCT}])[ \t]+"), ""),
     (re.compile(rf"[ \t]+(?=[{FULL_WIDTH_PUNCT}])"), ""),
     (re.compile(r"(?<=[（《「『【“])[ \t]+"), ""),
+    # Chinese quotation marks are full-width: no space between them and Chinese text
+    (re.compile(rf"(?<=[{CJK}])[ \t]+(?=“)|(?<=”)[ \t]+(?=[{CJK}])|[ \t]+(?=”)"), ""),
     # a soft line break between Chinese characters is no space in Chinese
     (re.compile(rf"(?<=[{CJK}{FULL_WIDTH_PUNCT}])\n(?=[{CJK}])"), ""),
     # Roman-numeral phases stay tight to Chinese on either side
