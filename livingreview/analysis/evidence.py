@@ -6,6 +6,7 @@ import pandas as pd
 
 from livingreview.analysis.confirmation import confirmed, count_phrase, mark
 from livingreview.analysis.display import Links, ReadingTable
+from livingreview.analysis.i18n import declare as i18n_declare
 from livingreview.analysis.i18n import translate_cells
 from livingreview.data.bib import anchor, citation_labels, require_label
 from livingreview.data.package import load_table, resources, split_list
@@ -215,6 +216,21 @@ def preclinical_timings(project: Project | None = None) -> dict[str, str]:
 TRIAL_SOURCES = ("source review", "review search")
 # a trial this review found whose registry record could not be read: known from a copy only
 COPY_ONLY = "from secondary copies of the registry record; registry record not read"
+
+
+@i18n_declare
+def _values_from_messages() -> list[str]:
+    """What a trial's values are as of, in each case: the data need not hold every case, so a
+    catalogs run must not drop the words of the cases no trial shows today."""
+    return [
+        COPY_ONLY,
+        "as of the registry record of {date} (record read {checked})",
+        "as printed in the source review; registry record of {date} read, not used",
+        "as printed in the source review; phase and participants from secondary "
+        "copies of the registry record; registry record not read",
+        "as printed in the source review; registry record not read",
+        "as of the registry record of {date}",
+    ]
 
 
 def trials_table(listed_in: str = "source review", project: Project | None = None) -> pd.DataFrame:

@@ -432,20 +432,27 @@ def ongoing_table(tables: dict[str, pd.DataFrame], screening: pd.DataFrame) -> p
         planned = row["enrollment"] or i18n.gettext(NOT_ON_RECORD)
         if row["enrollment"] and row["enrollment_type"]:
             planned = f"{row['enrollment']} ({i18n.gettext(row['enrollment_type'])})"
-        status = row["status_registry"] or row["status_source"]
+        from_registry = row["value_used"] == "registry"
+        status = (row["status_registry"] if from_registry else "") or row["status_source"]
+        end = (row["end_registry"] if from_registry else "") or row["end_source"]
         verified = row["registry_verified"].lower() == "true"
-        as_of = values_as_of(row["value_used"], verified, row["last_update_registry"])
+        as_of = values_as_of(
+            row["value_used"],
+            verified,
+            row["last_update_registry"],
+            in_source=row.get("listed_in", "") != "review search",
+        )
+        # a value not read on the registry's own record carries the marker, as in every table
+        unread = " [unconfirmed]" if not verified else ""
         rows.append(
             {
                 "registry_id": rid,
                 "design": designs.get(rid) or (f"phase {row['phase']}" if row["phase"] else ""),
                 "population": row["population_registry"] or row["condition"],
-                "planned_participants": planned,
+                "planned_participants": planned + (unread if row["enrollment"] else ""),
                 "intervention": row["intervention"],
-                "status": f"{i18n.gettext(status)}, {as_of}" if status else as_of,
-                "expected_completion": row["end_registry"]
-                or row["end_source"]
-                or i18n.gettext(NOT_ON_RECORD),
+                "status": (f"{i18n.gettext(status)}{unread}, {as_of}" if status else as_of),
+                "expected_completion": (end + unread) if end else i18n.gettext(NOT_ON_RECORD),
             }
         )
     return pd.DataFrame(

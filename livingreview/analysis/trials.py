@@ -211,7 +211,7 @@ def timeline(table: pd.DataFrame, as_of: str) -> alt.LayerChart:
         )
     )
     return alt.layer(bars, now).properties(
-        title="Registered trials of stem cell therapy for sepsis-associated AKI",
+        title="Registered trials of stem cell therapy in sepsis and sepsis-related organ injury",
         width=520,
         height=alt.Step(30),
         description="Timeline of each registered trial from its start to its anticipated end, "
