@@ -138,7 +138,7 @@ def open_trials(table: pd.DataFrame, project: Project | None = None) -> pd.DataF
 
 def latest_release(project: Project | None = None) -> dict[str, str]:
     """The newest release: its version, date, whether conclusions changed, and its note."""
-    releases = load_table("releases", project)
+    releases = i18n.translate_cells(load_table("releases", project), "releases", project=project)
     newest = releases.loc[releases["version"].map(version_key).idxmax()]
     note = newest["conclusion_note"]
     return {
