@@ -58,6 +58,7 @@ NEW_STUDY = {
     "in_source_table1": "false",
     "verification": "unverified",
     "notes": "Test row.",
+    "eligibility": "meets the rule",
 }
 
 

@@ -108,7 +108,7 @@ def test_exercise_and_solution_titles_are_in_chinese(built_book):
         english, chinese = titles(page), titles(html / "zh" / "chapters" / page.name)
         assert len(english) == len(chinese), page.name
         for en, zh in zip(english, chinese, strict=True):
-            own = re.search(r"\((.*)\)", zh)  # the exercise's own title, in brackets
+            own = re.search(r"[(（](.*)[)）]", zh)  # the exercise's own title, in brackets
             assert own and re.search(r"[\u4e00-\u9fff]", own.group(1)), (page.name, en, zh)
             assert not re.search(r"[A-Za-z]{3,} [A-Za-z]{3,}", zh), (page.name, zh)
             checked += 1
