@@ -290,8 +290,9 @@ class ReadingTable:
                 continue
             out = tr.lookup(text)
             # English left in a translated edition: no Chinese at all, and words of Latin letters
+            # (an identifier, an acronym or a product code is not English text)
             cjk = re.search(r"[\u4e00-\u9fff]", out)
-            if tr.translates and not cjk and re.search(r"[A-Za-z]{3,}", out):
+            if tr.translates and not cjk and re.search(r"\b[a-z]{3,}\b", out):
                 self.english_cells = True
             # the symbol after every value that carries the marker, where it stands
             shown.append(html.escape(out) + (symbol_html() if marked else ""))

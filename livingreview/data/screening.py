@@ -25,7 +25,9 @@ REASONS = ("population", "intervention", "comparator", "outcome", "design")
 MEETS = "meets the rule"
 OUTSIDE = "outside the rule: "
 OUTSIDE_REASONS = ("population", "intervention", "design")
-ELIGIBILITY = (MEETS, *(OUTSIDE + reason for reason in OUTSIDE_REASONS))
+# A row the source review cites whose records cannot decide it (none readable, the readings
+# disagree) awaits classification, like any such record: never outside the rule for that.
+ELIGIBILITY = (MEETS, *(OUTSIDE + reason for reason in OUTSIDE_REASONS), AWAITING)
 
 RECORD_TYPES = (
     "registration",

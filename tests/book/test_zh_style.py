@@ -17,6 +17,7 @@ from livingreview.book.sphinx.typography import (
     normalise_block,
     normalise_html_table,
     normalise_text,
+    space_around_code,
 )
 from livingreview.book.zh_style import check_edition, forbidden_variants, load_terms
 
@@ -60,6 +61,19 @@ def test_inserted_numbers_and_links_are_spaced_outside_the_link_and_code_is_left
     assert paragraph.astext() == "表 5 涵盖 6 项研究。见data/x.csv,其a,b"
     assert link.astext() == "5"  # the space went outside the link's underline
     assert glued.astext() == "6"
+
+
+def test_inline_code_touching_chinese_is_spaced_and_left_unchanged():
+    paragraph = nodes.paragraph()
+    paragraph += nodes.Text("根据")
+    code = nodes.literal(text="data/x.csv")
+    paragraph += code
+    paragraph += nodes.Text("生成；（")
+    paragraph += nodes.literal(text="value_used")
+    paragraph += nodes.Text("列）")
+    space_around_code(paragraph)
+    assert paragraph.astext() == "根据 data/x.csv 生成；（value_used 列）"
+    assert code.astext() == "data/x.csv"
 
 
 def test_pasted_html_tables_are_normalised_cell_by_cell_and_tags_are_untouched():

@@ -132,6 +132,26 @@ def normalise_block(block: nodes.Element) -> None:
             text.parent.replace(text, nodes.Text(piece))
 
 
+_CJK_END = re.compile(rf"[{CJK}]$")
+_CJK_START = re.compile(rf"^[{CJK}]")
+
+
+def space_around_code(block: nodes.Element) -> None:
+    """Inline code is Latin text the spacing pass does not read: a Chinese character touching
+    it gets the same space as before any Latin word ("见 data/datapackage.json")."""
+    for code in list(block.findall(nodes.literal)):
+        parent = code.parent
+        if parent is None:
+            continue
+        at = parent.index(code)
+        before = parent[at - 1] if at > 0 else None
+        after = parent[at + 1] if at + 1 < len(parent) else None
+        if isinstance(before, nodes.Text) and _CJK_END.search(before.astext()):
+            parent.replace(before, nodes.Text(before.astext() + " "))
+        if isinstance(after, nodes.Text) and _CJK_START.search(after.astext()):
+            parent.replace(after, nodes.Text(" " + after.astext()))
+
+
 def _blocks(doctree: nodes.Node):
     for node in doctree.findall(nodes.TextElement):
         if isinstance(node, _SKIP) or isinstance(node.parent, nodes.TextElement):
@@ -170,6 +190,7 @@ def normalise_doctree(app, doctree, docname: str) -> None:
         return
     for block in list(_blocks(doctree)):
         normalise_block(block)
+        space_around_code(block)
     _normalise_raw_tables(doctree)
 
 
