@@ -11,6 +11,7 @@ import re
 
 import pandas as pd
 
+from livingreview.analysis.confirmation import confirmed, mark
 from livingreview.analysis.display import Links, ReadingTable
 from livingreview.analysis.evidence import _shown, reference_links
 from livingreview.data.bib import citation_labels
@@ -102,9 +103,15 @@ def summary_of_findings_table(project: Project | None = None) -> pd.DataFrame:
 
     _note_categories()
     sof = load_table("summary_of_findings", project)
+    studies = load_table("clinical_studies", project).set_index("study_id")
+    unconfirmed = set(studies.index[~confirmed(studies.reset_index()).to_numpy()])
+    # a count that rests on a study whose report is not confirmed is marked like its effect
+    rests_on_unconfirmed = sof["studies"].map(
+        lambda keys: any(k.strip() in unconfirmed for k in str(keys).split(";"))
+    )
     return _shown(
         i18n.translate_cells(sof, "summary_of_findings", project=project).assign(
-            participants=lambda f: f["participants"].map("{:,}".format)
+            participants=lambda f: mark(f["participants"].map("{:,}".format), ~rests_on_unconfirmed)
         ),
         {
             "outcome": "Outcome",

@@ -5,11 +5,12 @@ tables), so every box can be tested on small hand-made frames. The unit is the s
 screening record names its study (``study_id``), so a study with several records (a
 registration, a protocol, its reports) counts once.
 
-- *Previous version*: the records the book held before this update are screened ``already
-  held``; their studies are the studies of the previous version (the version the update started
-  from: the last release before its first search). Those whose evidence row says ``outside the
-  rule`` form the box "cited by the source review, outside the rule": shown, never counted as
-  included studies.
+- *Previous version*: the records the book held before this update (the source-review
+  baseline, whatever its decision now, and records screened ``already held``); their studies
+  are the studies of the previous version (the version the update started from: the last
+  release before its first search). Those whose evidence row says ``outside the rule`` form
+  the box "cited by the source review, outside the rule": shown, never counted as included
+  studies; those now awaiting classification are said in the box.
 - *This update*: every record a search or look-up of the log met (any row but the baseline),
   split by how it was met: databases, registers (a search of either), other methods (look-ups
   of known records, which verify them, and other look-ups). Records already held are removed
@@ -118,7 +119,9 @@ def flow_counts(
     how = search.map(lambda s: channel(kinds.get(s, ""), sources.get(s, "")))
 
     held = decision == rule.HELD
-    previous = set(study[held])
+    # The previous version held every baseline record, whatever its decision now.
+    before = held | baseline
+    previous = set(study[before])
     outside = outside_studies(tables) & previous
     ongoing = ongoing_studies(tables, screening)
     awaiting_studies = set(study[decision == AWAITING])
@@ -134,7 +137,8 @@ def flow_counts(
     sought = screened - excluded
     return {
         "previous_studies": len(previous),
-        "previous_reports": int(held.sum()),
+        "previous_reports": int(before.sum()),
+        "previous_awaiting": len(previous & awaiting_studies),
         "source_stream": len(outside),
         "searches": int((_text(log, "kind") != BASELINE).sum()),
         "identified": identified,
@@ -212,6 +216,9 @@ def flow_boxes(
                 _lines(
                     fmt("Studies in {label}: {n}", label=previous_label, n=c["previous_studies"]),
                     fmt("Reports of those studies: {n}", n=c["previous_reports"]),
+                    fmt("now awaiting classification: {n}", n=c["previous_awaiting"])
+                    if c.get("previous_awaiting")
+                    else "",
                 ),
             ),
             "identified": (

@@ -43,10 +43,50 @@ def clinical_counts(project: Project | None = None) -> dict[str, int]:
     return {
         "wwk_n_studies": len(studies),
         "wwk_n_participants": int(studies["n_patients"].fillna(0).sum()),
+        # participants counted from a report the book has not confirmed
+        "wwk_n_participants_unconfirmed": int(
+            studies["n_patients"].where(~confirmed(studies)).fillna(0).sum()
+        ),
         "wwk_n_without_count": int(studies["n_patients"].isna().sum()),
         "wwk_n_randomised": int(design.str.contains(RANDOMISED).sum()),
         "wwk_n_placebo": int(design.str.contains(PLACEBO).sum()),
     }
+
+
+# The size of the evidence in one sentence. A study's count is its trial arms: randomised
+# controls count, observational or retrospective comparison patients (CISS, Alp 2022) do not.
+SIZE = (
+    "{n} clinical studies with {participants:,} participants in their trial arms",
+    "{n} clinical study with {participants:,} participants in its trial arms",
+)
+WITHOUT_COUNT = (
+    "not counting {k} studies that give no number",
+    "not counting {k} study that gives no number",
+)
+UNCONFIRMED = "{k:,} of them in a study whose report is not yet confirmed"
+
+
+@i18n.declare
+def _size_messages() -> list[str]:
+    return [*SIZE, *WITHOUT_COUNT, UNCONFIRMED, "{size} ({notes})"]
+
+
+def size_sentence(counts: dict[str, int]) -> str:
+    """How many studies and participants, with what the count leaves out or cannot confirm."""
+    size = i18n.format(
+        SIZE[counts["wwk_n_studies"] == 1],
+        n=counts["wwk_n_studies"],
+        participants=counts["wwk_n_participants"],
+    )
+    notes = []
+    if counts["wwk_n_without_count"]:
+        k = counts["wwk_n_without_count"]
+        notes.append(i18n.format(WITHOUT_COUNT[k == 1], k=k))
+    if counts["wwk_n_participants_unconfirmed"]:
+        notes.append(i18n.format(UNCONFIRMED, k=counts["wwk_n_participants_unconfirmed"]))
+    if not notes:
+        return size
+    return i18n.format("{size} ({notes})", size=size, notes=i18n.gettext("; ").join(notes))
 
 
 def randomised_table(project: Project | None = None) -> pd.DataFrame:

@@ -240,11 +240,12 @@ def surveillance_reading_table(table: pd.DataFrame, caption: str = ""):
 
     shown = surveillance_table(table)
     words = _in_words(table)
-    outside = table["eligibility"].fillna("").str.startswith("outside the rule")
+    eligibility = table["eligibility"].fillna("")
+    # a trial outside the rule or awaiting classification says so under its title
+    outside = (eligibility != "meets the rule") & (eligibility != "")
     frame = pd.DataFrame(
         {
             "Trial": shown["registry_id"],
-            # a trial outside the eligibility rule says so under its title
             "Title": [
                 (title, rule) if out else title
                 for title, rule, out in zip(

@@ -44,7 +44,8 @@ def test_a_value_read_only_in_copies_keeps_its_marker_and_the_table_its_legend()
         # each marker, at the end of a cell or inside it, is the symbol on the page
         shown = table._repr_html_()
         assert "[unconfirmed]" not in shown
-        assert shown.count(f">{SYMBOL}</abbr>") == sum(e.count("[unconfirmed]") for e in marked)
+        markers = sum(str(e).count("[unconfirmed]") for column in frame for e in frame[column])
+        assert shown.count(f">{SYMBOL}</abbr>") == markers
 
 
 def test_glued_certainties_follow_the_data(tmp_path):
@@ -92,3 +93,14 @@ def test_rob_counts_are_the_randomised_trials_meeting_the_rule():
         if r["study_id"] in rob2 and r["judgement"] not in ("not assessed", "not applicable")
     }
     assert certainty.rob_counts(project) == {"n_rob_trials": len(rob2), "n_rob_judged": len(judged)}
+
+
+def test_a_participant_count_resting_on_an_unconfirmed_study_is_marked():
+    """The count of a row is marked when any study it lists is not confirmed (SEPCELL's 83)."""
+    frame = certainty.summary_of_findings_table(Project(REPO))
+    studies = {r["study_id"]: r for r in _rows(REPO, "clinical_studies")}
+    for row, shown in zip(_rows(REPO, "summary_of_findings"), frame["Participants (randomised)"],
+                          strict=True):  # fmt: skip
+        keys = [k.strip() for k in row["studies"].split(";")]
+        unconfirmed = any(studies[k]["verification"] != "confirmed" for k in keys)
+        assert shown.endswith("[unconfirmed]") == unconfirmed, (row["studies"], shown)

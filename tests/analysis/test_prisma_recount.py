@@ -35,7 +35,8 @@ def recount(root: Path) -> tuple[dict[str, int], set[str]]:
 
     met = [r for r in rows if kind(r) != "source review baseline"]
     held = [r for r in rows if r["decision"] == "already held"]
-    previous = {r["study_id"] for r in held}
+    before = [r for r in rows if r in held or kind(r) == "source review baseline"]
+    previous = {r["study_id"] for r in before}
     outside = {t["registry_id"] for t in trials if t.get("eligibility", "").startswith("outside")}
     outside |= {
         c["report_of"] or c["study_id"]
@@ -78,7 +79,8 @@ def recount(root: Path) -> tuple[dict[str, int], set[str]]:
     )
     counts = {
         "previous_studies": len(previous),
-        "previous_reports": len(held),
+        "previous_reports": len(before),
+        "previous_awaiting": len(previous & awaiting),
         "source_stream": len(outside & previous),
         "searches": sum(e["kind"] != "source review baseline" for e in log.values()),
         "identified": len(met),

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 import shutil
 from datetime import date
 
@@ -137,3 +138,17 @@ def test_the_reading_table_flags_only_the_trials_past_their_anticipated_end():
             i18n.use("en")
         assert flagged == set(rows["registry_id"][rows["overdue"]]), language
         assert flagged != set(rows["registry_id"])  # some trial is not past its end
+
+
+def test_the_reading_table_labels_every_trial_not_meeting_the_rule_under_its_title():
+    """Outside the rule or awaiting classification: a reader sees it beside the title."""
+    rows = trials.surveillance(project=Project(REPO))
+    table = trials.surveillance_reading_table(rows)
+    titles = [row[1] for row in table.rows]
+    for eligibility, title in zip(rows["eligibility"], titles, strict=True):
+        lines = re.findall(r'<span class="cell-line">(.*?)</span>', title)
+        if eligibility == "meets the rule":
+            assert not lines, title
+        else:
+            assert lines[1:] == [eligibility], (eligibility, title)
+    assert set(rows["eligibility"]) - {"meets the rule"}  # the data has such trials
