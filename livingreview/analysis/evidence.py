@@ -135,7 +135,8 @@ def clinical_reading_table(caption: str = "", project: Project | None = None) ->
             "Study": [reference_links(k, labels, where) for k in data["ref_key"]],
             "Year": studies["year"].astype("Int64"),
             "Design": design,
-            "Patients": studies["n_patients"].astype("Int64"),
+            # a count read only in copies is marked like the findings
+            "Patients": mark(studies["n_patients"].astype("Int64").astype("string"), ok),
             "Population": studies["population"],
             "Intervention": [
                 _joined(c, r) for c, r in zip(studies["cell_source"], studies["route"], strict=True)
@@ -526,7 +527,8 @@ def map_summary(studies: pd.DataFrame, cells: pd.DataFrame, rows: str, columns: 
 
     fmt = i18n.format
     first = fmt(
-        "The {n} studies fill {filled} of the {possible} possible cells; {empty} are empty.",
+        "The {n} studies fill {filled} of the {possible} cells the map draws (each row against "
+        "each column); {empty} are empty.",
         n=len(studies),
         filled=len(cells),
         possible=possible,

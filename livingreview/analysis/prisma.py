@@ -15,8 +15,9 @@ registration, a protocol, its reports) counts once.
   split by how it was met: databases, registers (a search of either), other methods (look-ups
   of known records, which verify them, and other look-ups). Records already held are removed
   before screening; excluded records leave with their reason; records whose primary record was
-  not retrieved, and those still missing information, await classification; registered trials
-  meeting the rule without results are ongoing.
+  not retrieved, and those still missing information, await classification; records assessed
+  on secondary copies alone are counted as such; registered trials meeting the rule without
+  results are ongoing.
 - *Total*: studies of the previous version that meet the rule, plus new included studies, less
   ongoing studies and studies awaiting classification; reports are the records of those studies.
 """
@@ -153,6 +154,11 @@ def flow_counts(
         "sought": sought,
         "not_retrieved": not_retrieved,
         "assessed": sought - not_retrieved,
+        # assessed without their primary record: eligibility from copies and linked primary
+        # records, findings unconfirmed
+        "assessed_copies": int(
+            (met & decision.isin([INCLUDED, rule.ONGOING]) & (address == "")).sum()
+        ),
         "awaiting_records": int((met & (decision == AWAITING)).sum()),
         "awaiting_assessed": int((met & (decision == AWAITING) & (address != "")).sum()),
         "ongoing_records": int((met & (decision == rule.ONGOING)).sum()),
@@ -261,7 +267,15 @@ def flow_boxes(
             ),
         },
         {
-            "assessed": (MAIN, fmt("Reports assessed for eligibility: {n}", n=c["assessed"])),
+            "assessed": (
+                MAIN,
+                _lines(
+                    fmt("Reports assessed for eligibility: {n}", n=c["assessed"]),
+                    fmt("(on secondary copies only: {n})", n=c["assessed_copies"])
+                    if c.get("assessed_copies")
+                    else "",
+                ),
+            ),
             "held_back": (
                 SIDE,
                 _lines(

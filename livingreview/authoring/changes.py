@@ -404,7 +404,12 @@ def reader_changes(
         if table.added:
             out.append(("Added", _rows_phrase(table, table.added, labels)))
         if table.new_columns:
-            out.append(("Added", f"columns to the {many}: {', '.join(table.new_columns)}"))
+            out.append(
+                (
+                    "Added",
+                    f"columns to the {many}: {', '.join(map(column_words, table.new_columns))}",
+                )
+            )
         edited = [
             (row, {c: v for c, v in row.cells.items() if c not in table.new_columns})
             for row in table.changed
@@ -424,8 +429,23 @@ def reader_changes(
 SHORT = 30  # values longer than this are not quoted in a summary: "notes revised"
 
 
+# Where a column's value comes from, said in words in readers' summaries.
+ORIGINS = {"registry": "registry record", "source": "source review"}
+
+
+def column_words(column: str) -> str:
+    """A data column as readers read it: 'status_registry' -> 'status (registry record)',
+    'n_patients' -> 'n patients'."""
+    head, _, tail = column.rpartition("_")
+    if head and tail in ORIGINS:
+        return f"{head.replace('_', ' ')} ({ORIGINS[tail]})"
+    return column.replace("_", " ")
+
+
 def _cell_change(column: str, old: str, new: str) -> str:
-    """'estimate 0.29 → 0.31', or 'notes filled in' / 'notes revised' for long text."""
+    """'estimate 0.29 → 0.31', or 'notes filled in' / 'notes revised' for long text; the
+    column in words ('status (registry record) recruiting → completed')."""
+    column = column_words(column)
     if not old.strip():
         return f"{column} {_plain(new)} (new)" if len(new) <= SHORT else f"{column} filled in"
     if len(old) <= SHORT and len(new) <= SHORT:

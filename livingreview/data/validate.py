@@ -180,7 +180,11 @@ def _check_cell(file: str, row: int, f: Field, value: str) -> list[Problem]:
     if "enum" in c and stripped not in c["enum"]:
         bad("enum", f"is not an allowed value ({', '.join(map(str, c['enum']))})")
     if "pattern" in c and not re.fullmatch(c["pattern"], stripped):
-        bad("pattern", f"does not match the expected format {c['pattern']}")
+        # the form in words when the schema gives them; the pattern only for the hint
+        if f.expected:
+            bad("pattern", f"is not in the expected form: {f.expected}", f"pattern {c['pattern']}")
+        else:
+            bad("pattern", f"does not match the expected format {c['pattern']}")
     elif "pattern" in c and re.fullmatch(r"\^?\\d\{4\}-\\d\{2\}.*", c["pattern"]):
         if not dates.parse_partial(stripped):
             bad("date", "is not a real calendar date")

@@ -95,6 +95,9 @@ def recount(root: Path) -> tuple[dict[str, int], set[str]]:
         "sought": screened - excluded,
         "not_retrieved": not_retrieved,
         "assessed": screened - excluded - not_retrieved,
+        "assessed_copies": sum(
+            r["decision"] in ("included", "ongoing") and not r["primary_address"] for r in met
+        ),
         "awaiting_records": n("awaiting classification"),
         "awaiting_assessed": n("awaiting classification") - not_retrieved,
         "ongoing_records": n("ongoing"),

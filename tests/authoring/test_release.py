@@ -640,3 +640,15 @@ def test_release_asks_for_the_evidence_date_when_rows_checked_after_it_came_in(r
     assert any(f"checked after the evidence date {old}" in m for m in told)
     assert evidence_current_to(project) == checked
     assert data_rows(repo / "data" / "releases.csv")[-1]["evidence_current_to"] == checked
+
+
+def test_a_changed_cell_is_named_in_words_with_where_its_value_comes_from(repo):
+    """What's new reads 'status (registry record) … → …', never a field name."""
+    trials = data_rows(repo / "data" / "registered_trials.csv")
+    trial = next(t for t in trials if t["status_registry"] not in ("", "completed"))
+    path = repo / "data" / "registered_trials.csv"
+    replace_cell(path, trial["registry_id"], "status_registry", "completed")
+    changes = changed_evidence(Project(repo))
+    summary = summarize(changes.tables, "Status updated", labels=changes.labels)
+    assert f"status (registry record) {trial['status_registry']} → completed" in summary
+    assert "status_registry" not in summary

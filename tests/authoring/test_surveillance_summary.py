@@ -63,8 +63,8 @@ def test_summary_and_markdown_name_new_records_and_registry_changes(repo):
     assert f"- NCT09999992: {new['title']}" in records
     assert (
         f"- {changed['registry_id']} (registry record of 2026-12-01): "
-        f"status_registry {changed['status_registry']} → completed; "
-        f"last_update_registry {changed['last_update_registry']} → 2026-12-01."
+        f"status (registry record) {changed['status_registry']} → completed; "
+        f"last update (registry record) {changed['last_update_registry']} → 2026-12-01."
     ) in registry
     assert f"Checked again, registry record unchanged: {rechecked['registry_id']}." in registry
 
