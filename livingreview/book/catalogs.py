@@ -29,7 +29,7 @@ def analysis_messages(project: Project, runs: list[Run]) -> list[str]:
     """Every string the English runs passed through the translator, plus the data package's
     controlled vocabularies (categorical values tables and charts show) that the data catalog
     does not hold (a column declared ``x-translate`` is translated in ``data.po``)."""
-    from livingreview.analysis import charts, evidence  # noqa: F401 - they declare messages
+    from livingreview.analysis import charts, evidence, summary  # noqa: F401 - they declare messages
 
     found: set[str] = i18n.declared()
     for run in runs:
