@@ -42,7 +42,16 @@ READER_NAMES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "errata": ("erratum", "errata", ("location", "corrected")),
     "surveillance_log": ("search", "searches", ("date", "source")),
     "screening": ("screened record", "screened records", ("title", "year", "decision")),
+    "summary_of_findings": (
+        "summary-of-findings row",
+        "summary-of-findings rows",
+        ("outcome", "time_point"),
+    ),
+    "risk_of_bias": ("risk-of-bias judgement", "risk-of-bias judgements", ("domain", "judgement")),
 }
+# Tables whose key is made of the describing columns themselves: readers know a row by those
+# words, never by the joined key ('serious adverse events|to day 90').
+NAMED_BY_DETAILS = ("summary_of_findings",)
 REF_KEY = "ref_key"
 SCREENING = "screening"
 # Tables whose rows are studies (or a meta-analysis's estimates): readers know a row by its
@@ -330,8 +339,8 @@ def _citation(table: TableChanges, key: tuple[str, ...], labels: dict[str, str] 
     if labels is None:
         return ""
     row = table.rows.get(key, {})
-    if table.table == SCREENING:
-        # a screened record is known by its study's citation, when the study has one
+    if table.table in (SCREENING, "risk_of_bias"):
+        # a screened record or a judgement is known by its study's citation, when it has one
         for ref in (row.get("study_id"), row.get("record_id")):
             if (ref or "").strip() in labels:
                 return labels[ref.strip()]
@@ -345,6 +354,8 @@ def _public_id(table: TableChanges, key: tuple[str, ...]) -> str:
     """The id readers may be shown: a screened record's own key (a lower-case name the author
     made up, such as 'kim2026') is not one; a registry id or PMID (NCT01234567) is."""
     ident = table.label(key)
+    if table.table in NAMED_BY_DETAILS:
+        return ""
     if table.table == SCREENING and not re.match(r"[A-Z]", ident):
         return ""
     return ident
@@ -369,6 +380,8 @@ def _named(table: TableChanges, row: RowChange, labels: dict[str, str] | None, c
     rows ('Sun et al. 2020 (mortality, low dose)'), else its id."""
     cite = _citation(table, row.key, labels)
     if not cite:
+        if labels is not None and table.table in NAMED_BY_DETAILS:
+            return f"({', '.join(_details(table, row.key))})"
         if labels is not None and table.table == SCREENING and not _public_id(table, row.key):
             return _plain(table.rows.get(row.key, {}).get("title") or "") or "|".join(row.key)
         return "|".join(row.key)

@@ -652,3 +652,18 @@ def test_a_changed_cell_is_named_in_words_with_where_its_value_comes_from(repo):
     summary = summarize(changes.tables, "Status updated", labels=changes.labels)
     assert f"status (registry record) {trial['status_registry']} → completed" in summary
     assert "status_registry" not in summary
+
+
+def test_a_summary_of_findings_row_is_named_by_its_outcome_never_by_its_key(repo):
+    path = repo / "data" / "summary_of_findings.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    outcome, time_point = rows[0].index("outcome"), rows[0].index("time_point")
+    row = {"outcome": rows[1][outcome]}
+    rows[1][time_point] = "day 7"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    changes = changed_evidence(Project(repo))
+    summary = summarize(changes.tables, "Time point corrected", labels=changes.labels)
+    assert f"summary-of-findings row ({row['outcome']}, day 7)" in summary
+    assert "|" not in summary and "summary_of_findings" not in summary
