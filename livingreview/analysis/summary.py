@@ -176,6 +176,37 @@ def open_trials(table: pd.DataFrame, project: Project | None = None) -> pd.DataF
     )[keep]
 
 
+# A release's summary is generated English (the rows changed) followed by the author's note;
+# a translated edition leads with the note in its words and labels the generated part.
+GENERATED = "{note} Data changes, as generated at release (in English): {changes}"
+
+
+@i18n.declare
+def _release_messages() -> list[str]:
+    return [GENERATED]
+
+
+def release_changes(releases: pd.DataFrame, project: Project | None = None) -> pd.Series:
+    """Each release's "What changed" in the edition's words: the summary as written in English;
+    in a translated edition, the translated note first, then the generated row changes."""
+    shown = i18n.translate_cells(releases, "releases", project=project)
+    out = []
+    for summary, note, translated in zip(
+        releases["summary"], releases["conclusion_note"], shown["conclusion_note"], strict=True
+    ):
+        summary = str(summary)
+        note = "" if pd.isna(note) else str(note)
+        translated = "" if pd.isna(translated) else str(translated)
+        if not note or translated == note or not summary.endswith(note):
+            out.append(summary)
+            continue
+        changes = summary[: -len(note)].strip()
+        out.append(
+            i18n.format(GENERATED, note=translated, changes=changes) if changes else translated
+        )
+    return pd.Series(out, index=releases.index, dtype="string")
+
+
 def latest_release(project: Project | None = None) -> dict[str, str]:
     """The newest release: its version, date, whether conclusions changed, and its note."""
     releases = i18n.translate_cells(load_table("releases", project), "releases", project=project)

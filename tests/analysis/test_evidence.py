@@ -151,7 +151,8 @@ def test_the_clinical_reading_table_has_one_line_per_report_with_its_details_and
     assert shown == list(ordered["cell_source_group"])
     # each finding is in its row; an unconfirmed report shows the symbol, never the word
     assert "[unconfirmed]" not in html
-    # each unconfirmed report's findings (efficacy and safety) each carry the symbol
+    # each unconfirmed report's findings (efficacy and safety) and patient count carry the symbol
     unconfirmed = ordered[ordered["verification"] != "confirmed"]
-    marked = unconfirmed[["efficacy_finding", "safety_finding"]].notna().sum().sum()
+    columns = ["efficacy_finding", "safety_finding", "n_patients"]
+    marked = unconfirmed[columns].notna().sum().sum()
     assert html.count('class="unconfirmed-mark"') == marked

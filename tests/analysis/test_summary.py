@@ -66,3 +66,28 @@ def test_a_study_outside_the_eligibility_rule_is_not_summarised(tmp_path):
     studies = [r for r in rows if not r["report_of"]]
     assert after["wwk_n_studies"] == len(studies) - 1
     assert after["wwk_n_randomised"] == sum("randomi" in r["design"].lower() for r in studies) - 1
+
+
+def test_what_changed_leads_with_the_translated_note_and_labels_the_generated_english():
+    from livingreview.analysis import i18n
+
+    project = Project(REPO)
+    releases = load_table("releases", project)
+    english = summary.release_changes(releases, project)
+    assert list(english) == list(releases["summary"].astype(str))
+    i18n.use("zh_CN")
+    try:
+        shown = summary.release_changes(releases, project)
+        notes = i18n.translate_cells(releases, "releases", project=project)["conclusion_note"]
+    finally:
+        i18n.use("en")
+    translated = 0
+    for summary_en, note_en, note_zh, text in zip(
+        releases["summary"], releases["conclusion_note"], notes, shown, strict=True
+    ):
+        if isinstance(note_en, str) and note_zh != note_en and summary_en.endswith(note_en):
+            translated += 1
+            assert text.startswith(note_zh) and note_en not in text
+            generated = summary_en[: -len(note_en)].strip()
+            assert not generated or generated in text
+    assert translated  # the data have translated release notes
