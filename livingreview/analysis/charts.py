@@ -74,8 +74,20 @@ def forest_plot(
     )
 
 
+def _marker_in_words(labels: pd.Series) -> pd.Series:
+    """Chart text has no legend for the table symbol: a translated edition shows the marker in
+    its own words and brackets ('Laterre et al. 2024（未确认）')."""
+    from livingreview.analysis.confirmation import MARKER
+
+    word = i18n.gettext(MARKER)
+    if word == MARKER:
+        return labels
+    return labels.astype("string").str.replace(f" [{MARKER}]", f"（{word}）", regex=False)
+
+
 def evidence_map(cells: pd.DataFrame, rows: str, columns: str) -> alt.LayerChart:
     """A heatmap of study counts with the studies named in the tooltip."""
+    cells = cells.assign(studies=_marker_in_words(cells["studies"]))
     title_case = {name: name.replace("_", " ").capitalize() for name in (rows, columns)}
     base = alt.Chart(cells).encode(
         x=alt.X(
@@ -437,8 +449,9 @@ def evidence_map_explorer(
         value=columns,
         bind=alt.binding_select(options=options, labels=labels, name=i18n.gettext("Columns: ")),
     )
+    shown = studies[["label", *options]].astype(str)
     base = (
-        alt.Chart(studies[["label", *options]].astype(str))
+        alt.Chart(shown.assign(label=_marker_in_words(shown["label"])))
         .transform_calculate(row="datum[map_rows]", column="datum[map_columns]")
         .transform_aggregate(n="count()", names="values(label)", groupby=["row", "column"])
         .transform_calculate(studies="join(pluck(datum.names, 'label'), '; ')")

@@ -278,6 +278,11 @@ class ReadingTable:
 
         if isinstance(value, Links):
             return value.to_html()
+        if isinstance(value, tuple) and value and isinstance(value[0], Links):
+            # links, then lines under them (a study's citation and its eligibility)
+            rest = [self._cell(line, tr) for line in value[1:]]
+            lines_html = [value[0].to_html(), *rest]
+            return "".join(f'<span class="cell-line">{line}</span>' for line in lines_html if line)
         lines = value if isinstance(value, tuple) else ("" if _blank(value) else str(value),)
         shown, flagged = [], False
         for line in lines:

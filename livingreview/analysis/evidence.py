@@ -11,6 +11,7 @@ from livingreview.analysis.i18n import translate_cells
 from livingreview.data.bib import anchor, citation_labels, require_label
 from livingreview.data.package import load_table, resources, split_list
 from livingreview.data.project import Project
+from livingreview.data.screening import MEETS
 
 # Where the bibliography is, from a page one folder deep (chapters/ and analyses/).
 BIBLIOGRAPHY = "../chapters/bibliography.html"
@@ -132,7 +133,18 @@ def clinical_reading_table(caption: str = "", project: Project | None = None) ->
     ]
     frame = pd.DataFrame(
         {
-            "Study": [reference_links(k, labels, where) for k in data["ref_key"]],
+            # a study outside the rule (or awaiting classification) says so under its citation
+            "Study": [
+                reference_links(k, labels, where)
+                if rule in ("", MEETS)
+                else (reference_links(k, labels, where), shown_rule)
+                for k, rule, shown_rule in zip(
+                    data["ref_key"],
+                    data.get("eligibility", pd.Series("", index=data.index)).fillna(""),
+                    studies.get("eligibility", pd.Series("", index=data.index)).fillna(""),
+                    strict=True,
+                )
+            ],
             "Year": studies["year"].astype("Int64"),
             "Design": design,
             # a count read only in copies is marked like the findings

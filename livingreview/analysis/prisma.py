@@ -237,7 +237,7 @@ def flow_boxes(
                         m=c["identified_registers"],
                     ),
                     fmt("other methods: {n}", n=c["identified_other"]),
-                    fmt("(known records verified: {n})", n=c["identified_verified"]),
+                    fmt("(met while verifying known records: {n})", n=c["identified_verified"]),
                 ),
             ),
             "removed": (

@@ -92,6 +92,10 @@ def test_evidence_map_categories_and_statuses_are_the_editions_words(zh):
     assert kinds and not kinds & english and all(CJK.search(k) for k in kinds)
     organs = {row["organ"] for row in rows}
     assert all(CJK.search(organ) for organ in organs), organs
+    # a study read only in copies says so in the tooltip, in the edition's words
+    marked = [row["label"] for row in rows if "未确认" in row["label"]]
+    assert not any("[unconfirmed]" in row["label"] for row in rows)
+    assert len(marked) == int(studies["label"].str.contains("[unconfirmed]", regex=False).sum())
 
     as_of = evidence_current_to()
     table = trials.surveillance(as_of=as_of)

@@ -156,3 +156,18 @@ def test_the_clinical_reading_table_has_one_line_per_report_with_its_details_and
     columns = ["efficacy_finding", "safety_finding", "n_patients"]
     marked = unconfirmed[columns].notna().sum().sum()
     assert html.count('class="unconfirmed-mark"') == marked
+
+
+def test_a_clinical_study_outside_the_rule_says_so_under_its_citation():
+    import re
+
+    project = Project(REPO)
+    studies = load_table("clinical_studies", project).sort_values(["year", "study_id"])
+    table = evidence.clinical_reading_table("Clinical studies", project)
+    for eligibility, row in zip(studies["eligibility"], table.rows, strict=True):
+        lines = re.findall(r'<span class="cell-line">(.*?)</span>', row[0])
+        if eligibility == "meets the rule":
+            assert not lines, row[0]
+        else:
+            assert lines[1:] == [eligibility], (eligibility, row[0])
+    assert set(studies["eligibility"]) - {"meets the rule"}  # the data hold such studies

@@ -160,7 +160,7 @@ def test_diagram_shows_every_box():
     assert "Studies in version 0.1.0: 4" in joined
     assert "Records identified in this update: 10" in joined
     assert "databases: 5; registers: 3" in joined
-    assert "(known records verified: 2)" in joined
+    assert "(met while verifying known records: 2)" in joined
     assert "records already held: 1" in joined
     assert "Records excluded: 2\npopulation: 1\ndesign: 1" in joined
     assert "Primary record not retrieved: 1" in joined
