@@ -40,7 +40,8 @@ READER_NAMES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     ),
     "mechanisms": ("mechanism", "mechanisms", ("mechanism", "organ")),
     "errata": ("erratum", "errata", ("location", "corrected")),
-    "surveillance_log": ("search", "searches", ("date", "source")),
+    # a log entry may be a look-up that verifies a known record: never called a search
+    "surveillance_log": ("log entry", "log entries", ("date", "source", "kind")),
     "screening": ("screened record", "screened records", ("title", "year", "decision")),
     "summary_of_findings": (
         "summary-of-findings row",

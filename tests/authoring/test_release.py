@@ -667,3 +667,20 @@ def test_a_summary_of_findings_row_is_named_by_its_outcome_never_by_its_key(repo
     summary = summarize(changes.tables, "Time point corrected", labels=changes.labels)
     assert f"summary-of-findings row ({row['outcome']}, day 7)" in summary
     assert "|" not in summary and "summary_of_findings" not in summary
+
+
+def test_a_new_log_entry_is_never_called_a_search(repo):
+    """A look-up verifies a known record; What's new names any log entry as such."""
+    log = repo / "data" / "surveillance_log.csv"
+    rows = list(csv.reader(io.StringIO(log.read_text(encoding="utf-8"), newline="")))
+    header, last = rows[0], rows[-1]
+    new = dict(zip(header, last, strict=True))
+    new.update(search_id="S999", date=last[header.index("date")], kind="look-up of a known record")
+    rows.append([new[c] for c in header])
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    log.write_text(out.getvalue(), encoding="utf-8")
+    changes = changed_evidence(Project(repo))
+    summary = summarize(changes.tables, "Look-up logged", labels=changes.labels)
+    assert "Added 1 log entry (S999: " in summary and "look-up of a known record" in summary
+    assert "search (" not in summary
