@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import unicodedata
 
 import pytest
 from conftest import pooled_summary, table_rows
@@ -54,7 +55,8 @@ def test_pdfs_per_chapter_and_for_the_book(built_book, tmp_path):
     source = (built_book / "chapters" / "preclinical.md").read_text(encoding="utf-8")
     quoted = set(re.findall(r"pooled_effects\.ipynb::(\w+)_summary", source))
     rows = [r for r in table_rows(built_book, "pooled_effects") if r["effect_id"] in quoted]
-    flat = " ".join(preclinical.split())  # PDF text breaks lines anywhere
+    # PDF text breaks lines anywhere and sets ligatures ("unconﬁrmed")
+    flat = unicodedata.normalize("NFKC", " ".join(preclinical.split()))
     assert rows and all(pooled_summary(row) in flat for row in rows)
     assert "Pooled effects of MSC therapy in animal models of sepsis" in preclinical  # chart title
     references = "\n".join(
