@@ -21,7 +21,7 @@ BASELINE = "source review baseline"
 LOOKUP = "look-up of a known record"
 TOPIC_LOOKUP = "topic look-up in archived copies"
 CODE_SEARCH = "code-index string search"
-UNLOGGED = "records without a logged search"
+UNLOGGED = "records without a logged entry"
 KINDS = (BASELINE, SCHEDULED, MANUAL, LOOKUP, TOPIC_LOOKUP, CODE_SEARCH, UNLOGGED)
 
 
