@@ -367,11 +367,17 @@ def _blank(value) -> bool:
     return value is None or (not isinstance(value, str) and pd.isna(value)) or str(value) == ""
 
 
+# Field names whose plain words would mislead: most log rows are look-ups, not searches.
+_HEADERS = {"search_id": "Log entry"}
+
+
 def header(name: str) -> str:
     """A column header for readers: a data field's name becomes words ('registry_id' ->
     'Registry id'), so no table shows a raw field name; any other header stays as written."""
     import re
 
+    if name in _HEADERS:
+        return _HEADERS[name]
     # two letters or fewer are notation (yi, vi, n), which the analysis text uses as written
     if len(name) <= 2 or not re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", name):
         return name

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
+from conftest import REPO
 
-from livingreview.analysis.display import Links, TableHTML
+from livingreview.analysis.display import Links, TableHTML, header
 
 
 def test_link_cells_render_as_anchors_and_data_cells_stay_escaped():
@@ -102,3 +103,12 @@ def test_a_reading_table_sorts_numbers_as_numbers_and_sizes_its_columns():
     )
     assert '<th scope="col" data-sort="number">n</th>' in html
     assert '<col style="width: 75.0%"><col style="width: 25.0%">' in html
+
+
+def test_the_log_id_column_is_not_headed_search_when_the_log_holds_look_ups():
+    """Log rows are mostly look-ups; a 'Search id' header would call them searches."""
+    log = pd.read_csv(REPO / "data" / "surveillance_log.csv")
+    assert log["kind"].str.contains("look-up").any()
+    html = TableHTML(log[["search_id", "kind"]])._repr_html_()
+    assert "<th>Log entry</th>" in html and "Search" not in html.split("<tbody>")[0]
+    assert header("registry_id") == "Registry id"
