@@ -185,6 +185,30 @@ def evidence_words(project: Project, _: Callable[[str], str] = lambda text: text
     return [_("Evidence current to {date}").format(date=current_to), searched_words(project, _)]
 
 
+def release_evidence_words(
+    current_to: str,
+    released: str,
+    log: list[dict[str, str]],
+    sources: list[str],
+    _: Callable[[str], str] = lambda text: text,
+) -> str:
+    """A release's evidence date with what it is: a search date only when a complete run of
+    the saved strategies, logged by the release date, made it; otherwise the date known records
+    were last verified, which a reader must not take for a search date."""
+    runs = searches.complete_runs(log, sources).values()
+    searched = max((d for d in runs if dates.is_iso(d) and d <= released), default=None)
+    if searched and searched >= current_to:
+        return _("{date} (searched)").format(date=current_to)
+    if searched:
+        return _("{date} (known records verified; last searched {searched})").format(
+            date=current_to, searched=searched
+        )
+    checked = searches.last_verified([r for r in log if (r.get("date") or "") <= released])
+    if checked is None:  # the first version: the source review is the whole evidence
+        return _("{date} (the source review's baseline; no search run)").format(date=current_to)
+    return _("{date} (known records verified; no search run)").format(date=current_to)
+
+
 def chapter_stamp(
     project: Project, inputs: list[str], _: Callable[[str], str] = lambda text: text
 ) -> str:

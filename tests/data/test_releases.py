@@ -162,3 +162,33 @@ def test_before_a_complete_run_the_stamp_says_it_is_pending_and_when_records_wer
         "first scheduled run pending"
     )
     assert "Evidence current to" not in stamp
+
+
+def test_a_releases_evidence_date_is_called_a_search_date_only_when_a_complete_run_made_it():
+    sources = ["PubMed", "ClinicalTrials.gov"]
+    header = LOG.strip().split(",")
+
+    def rows(text: str) -> list[dict[str, str]]:
+        return [dict(zip(header, line.split(","), strict=True)) for line in text.splitlines()]
+
+    look_up = (
+        "S001,2026-11-26,web pages (stored copies),NCT01234567,8,0,,look-up of a known record,,"
+    )
+    partial = f"S002,2026-11-27,PubMed,q,0,0,,{RUN.format(run='r1')}"  # PubMed only
+    words = releases.release_evidence_words
+    baseline = "S000,2025-07-09,source review,baseline,,,,source review baseline,,"
+    assert words("2025-07-09", "2026-11-25", rows(f"{baseline}\n{look_up}"), sources) == (
+        "2025-07-09 (the source review's baseline; no search run)"
+    )
+    assert words("2026-11-26", "2026-11-30", rows(look_up), sources) == (
+        "2026-11-26 (known records verified; no search run)"
+    )
+    assert "search run" in words("2026-11-27", "2026-11-30", rows(f"{look_up}\n{partial}"), sources)
+    run = f"{partial}\nS003,2026-11-28,ClinicalTrials.gov,q,0,0,,{RUN.format(run='r1')}"
+    assert words("2026-11-28", "2026-11-30", rows(run), sources) == "2026-11-28 (searched)"
+    # a run logged after the release did not make that release's date a search date
+    assert "no search run" in words("2026-11-28", "2026-11-27", rows(run), sources)
+    later = f"{run}\nS004,2026-12-02,web pages (stored copies),x,1,0,,look-up of a known record,,"
+    assert words("2026-12-02", "2026-12-05", rows(later), sources) == (
+        "2026-12-02 (known records verified; last searched 2026-11-28)"
+    )
