@@ -47,6 +47,9 @@ def clinical_counts(project: Project | None = None) -> dict[str, int]:
         "wwk_n_participants_unconfirmed": int(
             studies["n_patients"].where(~confirmed(studies)).fillna(0).sum()
         ),
+        "wwk_n_studies_unconfirmed": int(
+            (studies["n_patients"].notna() & ~confirmed(studies)).sum()
+        ),
         "wwk_n_without_count": int(studies["n_patients"].isna().sum()),
         "wwk_n_randomised": int(design.str.contains(RANDOMISED).sum()),
         "wwk_n_placebo": int(design.str.contains(PLACEBO).sum()),
@@ -63,12 +66,15 @@ WITHOUT_COUNT = (
     "not counting {k} studies that give no number",
     "not counting {k} study that gives no number",
 )
-UNCONFIRMED = "{k:,} of them in a study whose report is not yet confirmed"
+UNCONFIRMED = (
+    "{k:,} of them in {m} studies whose reports are not yet confirmed",
+    "{k:,} of them in a study whose report is not yet confirmed",
+)
 
 
 @i18n.declare
 def _size_messages() -> list[str]:
-    return [*SIZE, *WITHOUT_COUNT, UNCONFIRMED, "{size} ({notes})"]
+    return [*SIZE, *WITHOUT_COUNT, *UNCONFIRMED, "{size} ({notes})"]
 
 
 def size_sentence(counts: dict[str, int]) -> str:
@@ -83,7 +89,10 @@ def size_sentence(counts: dict[str, int]) -> str:
         k = counts["wwk_n_without_count"]
         notes.append(i18n.format(WITHOUT_COUNT[k == 1], k=k))
     if counts["wwk_n_participants_unconfirmed"]:
-        notes.append(i18n.format(UNCONFIRMED, k=counts["wwk_n_participants_unconfirmed"]))
+        m = counts.get("wwk_n_studies_unconfirmed", 1)
+        notes.append(
+            i18n.format(UNCONFIRMED[m == 1], k=counts["wwk_n_participants_unconfirmed"], m=m)
+        )
     if not notes:
         return size
     return i18n.format("{size} ({notes})", size=size, notes=i18n.gettext("; ").join(notes))

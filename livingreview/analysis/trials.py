@@ -48,16 +48,17 @@ def values_as_of(
 
 
 def stale_flag(record_date: date | None, as_of: date, stale_months: int) -> str:
-    """'registry record last updated N months before <as_of>' once N reaches ``stale_months``."""
+    """'the registry record read was last updated N months before <as_of>' once N reaches
+    ``stale_months``: the version read, since a later version may exist unread."""
     if record_date is None:
         return i18n.gettext("registry record not read")
     months = months_between(record_date, as_of)
     if months < stale_months:
         return ""
     template = (
-        "registry record last updated {months} month before {as_of}"
+        "the registry record read was last updated {months} month before {as_of}"
         if months == 1
-        else "registry record last updated {months} months before {as_of}"
+        else "the registry record read was last updated {months} months before {as_of}"
     )
     return i18n.format(template, months=months, as_of=as_of.isoformat())
 

@@ -91,3 +91,17 @@ def test_what_changed_leads_with_the_translated_note_and_labels_the_generated_en
             generated = summary_en[: -len(note_en)].strip()
             assert not generated or generated in text
     assert translated  # the data have translated release notes
+
+
+def test_the_size_sentence_counts_unconfirmed_participants_by_study():
+    counts = {"wwk_n_studies": 5, "wwk_n_participants": 147, "wwk_n_without_count": 0}
+    one = summary.size_sentence(
+        counts | {"wwk_n_participants_unconfirmed": 83, "wwk_n_studies_unconfirmed": 1}
+    )
+    assert one.endswith("(83 of them in a study whose report is not yet confirmed)")
+    two = summary.size_sentence(
+        counts | {"wwk_n_participants_unconfirmed": 93, "wwk_n_studies_unconfirmed": 2}
+    )
+    assert two.endswith("(93 of them in 2 studies whose reports are not yet confirmed)")
+    none = summary.size_sentence(counts | {"wwk_n_participants_unconfirmed": 0})
+    assert none == "5 clinical studies with 147 participants in their trial arms"

@@ -60,10 +60,10 @@ def test_overdue_and_stale_flags_at_a_date(project):
     assert second["status"] == "completed"
     assert not second["overdue"] and second["stale"] == ""  # one month < 12
     third = table.loc["NCT00000003"]  # record read 2024-03-31: 21 whole months to 2026-01-10
-    assert third["stale"] == "registry record last updated 21 months before 2026-01-10"
+    assert third["stale"] == "the registry record read was last updated 21 months before 2026-01-10"
     soon = trials.surveillance(as_of="2026-01-10", stale_months=1, project=project)
     assert soon.set_index("registry_id").loc["NCT00000002", "stale"] == (
-        "registry record last updated 1 month before 2026-01-10"
+        "the registry record read was last updated 1 month before 2026-01-10"
     )
 
 
