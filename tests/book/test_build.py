@@ -95,7 +95,7 @@ def test_noop_rebuild_executes_nothing_and_edit_reruns_only_its_readers(built_bo
 
     # adding a study changes the count in the prose and the table, and nothing else re-runs
     count = len(table_rows(root, "preclinical_studies"))
-    assert f'<span class="pasted-text">{count}</span> animal studies' in chapter
+    assert f'<span class="pasted-text">{count}</span> entries the source' in chapter
     studies = root / "data" / "preclinical_studies.csv"
     first = table_rows(root, "preclinical_studies")[0]
     new = {**first, "study_id": "newstudy2026", "main_finding": "lower creatinine"}
@@ -107,7 +107,7 @@ def test_noop_rebuild_executes_nothing_and_edit_reruns_only_its_readers(built_bo
     assert "run   evidence_tables: data/preclinical_studies.csv changed" in added.stdout
     assert "reuse pooled_effects: unchanged" in added.stdout
     chapter = page(root, "chapters/preclinical.html")
-    assert f'<span class="pasted-text">{count + 1}</span> animal studies' in chapter
+    assert f'<span class="pasted-text">{count + 1}</span> entries the source' in chapter
     assert "newstudy2026" not in chapter and "lower creatinine" in chapter
 
 
