@@ -172,7 +172,8 @@ def open_trials(table: pd.DataFrame, project: Project | None = None) -> pd.DataF
     shown = surveillance_table(table)
     keep = ~table["status"].isin(FINAL_STATUSES)
     keep &= table["registry_id"].map(lambda rid: (study_of.get(rid) or rid) in ongoing)
-    not_given = i18n.gettext("not given")
+    # A blank end date means none was taken from the record read, not that the registry lacks one.
+    not_given = i18n.gettext("not captured from the record read")
     return pd.DataFrame(
         {
             "Trial": shown["registry_id"],
