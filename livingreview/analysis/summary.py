@@ -59,8 +59,10 @@ def clinical_counts(project: Project | None = None) -> dict[str, int]:
 # The size of the evidence in one sentence. A study's count is its trial arms: randomised
 # controls count, observational or retrospective comparison patients (CISS, Alp 2022) do not.
 SIZE = (
-    "{n} clinical studies with {participants:,} participants in their trial arms",
-    "{n} clinical study with {participants:,} participants in its trial arms",
+    "{n} clinical studies that meet the eligibility rule, with {participants:,} participants in "
+    "their trial arms",
+    "{n} clinical study that meets the eligibility rule, with {participants:,} participants in "
+    "its trial arms",
 )
 WITHOUT_COUNT = (
     "not counting {k} studies that give no number",

@@ -104,4 +104,7 @@ def test_the_size_sentence_counts_unconfirmed_participants_by_study():
     )
     assert two.endswith("(93 of them in 2 studies whose reports are not yet confirmed)")
     none = summary.size_sentence(counts | {"wwk_n_participants_unconfirmed": 0})
-    assert none == "5 clinical studies with 147 participants in their trial arms"
+    assert none == (
+        "5 clinical studies that meet the eligibility rule, with 147 participants in their "
+        "trial arms"
+    )
