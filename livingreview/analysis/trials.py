@@ -17,7 +17,7 @@ from livingreview.analysis.charts import OKABE_ITO
 from livingreview.analysis.confirmation import confirmed, mark
 from livingreview.analysis.evidence import COPY_ONLY
 from livingreview.data import dates
-from livingreview.data.package import evidence_current_to, load_table
+from livingreview.data.package import evidence_current_to, load_table, resources
 from livingreview.data.project import Project
 
 FINAL_STATUSES = {"completed", "terminated", "withdrawn"}
@@ -74,6 +74,14 @@ def surveillance(
         raise ValueError(f"as_of must be a date YYYY-MM-DD, got {as_of!r}")
     trials = load_table("registered_trials", project)
     trials = trials.assign(_confirmed=confirmed(trials))
+    # a registration whose study has a report held in the clinical studies has reported, even
+    # when the registry record read (its status as of that record) predates the report
+    study_of: dict[str, str] = {}
+    reported_studies: set[str] = set()
+    if {"screening", "clinical_studies"} <= set(resources(project)):
+        screening = load_table("screening", project)
+        study_of = dict(zip(screening["record_id"], screening["study_id"].fillna(""), strict=True))
+        reported_studies = set(load_table("clinical_studies", project)["study_id"])
     rows = []
     for _, t in trials.iterrows():
         use_registry = t["value_used"] == "registry"
@@ -115,6 +123,7 @@ def surveillance(
                 ),
                 "overdue": overdue,
                 "stale": stale,
+                "reported": study_of.get(t["registry_id"], "") in reported_studies,
                 "confirmed": bool(t["_confirmed"]),
                 "eligibility": "" if pd.isna(t.get("eligibility")) else t.get("eligibility"),
             }
@@ -221,14 +230,24 @@ def timeline(table: pd.DataFrame, as_of: str) -> alt.LayerChart:
 
 
 def flag_words(table: pd.DataFrame) -> list[str]:
-    """Each surveillance row's flags in words: past its anticipated end, and a stale record.
+    """Each surveillance row's flags in words: a report of the trial held, past its anticipated
+    end, and a stale record.
 
     Read from the row's boolean, never from a shown word ("no" is a non-empty string)."""
+    reported = i18n.gettext(
+        "a report of this trial is held (see Clinical studies of MSCs in sepsis)"
+    )
     overdue = i18n.gettext("past its anticipated end without a final status")
+    done = table["reported"] if "reported" in table else pd.Series(False, index=table.index)
     return [
-        i18n.gettext("; ").join(f for f in (overdue if late else "", stale) if f)
-        for late, stale in zip(
-            table["overdue"].astype(bool), table["stale"].fillna(""), strict=True
+        i18n.gettext("; ").join(
+            f for f in (reported if has else "", overdue if late else "", stale) if f
+        )
+        for has, late, stale in zip(
+            done.astype(bool),
+            table["overdue"].astype(bool),
+            table["stale"].fillna(""),
+            strict=True,
         )
     ]
 

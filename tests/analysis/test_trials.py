@@ -7,6 +7,7 @@ import re
 import shutil
 from datetime import date
 
+import pandas as pd
 import pytest
 from conftest import REPO
 
@@ -152,3 +153,17 @@ def test_the_reading_table_labels_every_trial_not_meeting_the_rule_under_its_tit
         else:
             assert lines[1:] == [eligibility], (eligibility, title)
     assert set(rows["eligibility"]) - {"meets the rule"}  # the data has such trials
+
+
+def test_a_trial_whose_study_has_a_report_held_says_so_whatever_its_registry_status():
+    """A registration linked (through screening) to a clinical study in the data has reported,
+    though the registry record read may still say 'active not recruiting'."""
+    table = trials.surveillance(as_of="2026-12-04").set_index("registry_id")
+    screening = pd.read_csv(REPO / "data" / "screening.csv", dtype=str).fillna("")
+    held = set(pd.read_csv(REPO / "data" / "clinical_studies.csv", dtype=str)["study_id"])
+    study_of = dict(zip(screening["record_id"], screening["study_id"], strict=True))
+    expected = {rid: study_of.get(rid, "") in held for rid in table.index}
+    assert table["reported"].to_dict() == expected
+    words = dict(zip(table.index, trials.flag_words(table.reset_index()), strict=True))
+    for rid, reported in expected.items():
+        assert ("a report of this trial is held" in words[rid]) is reported
