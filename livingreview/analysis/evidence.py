@@ -362,10 +362,10 @@ def trials_table(listed_in: str = "source review", project: Project | None = Non
 
 
 def mechanisms_table(project: Project | None = None) -> pd.DataFrame:
-    """Mechanisms as the source review states them; a row that rests on a fact no primary
-    record read so far confirms (``verification`` is "unverified") carries the marker."""
+    """Mechanisms as the source review states them; every row not yet checked against a primary
+    record of its cited study ("as in source" or "unverified") carries the marker."""
     rows = translate_cells(load_table("mechanisms", project), "mechanisms", project=project)
-    ok = rows["verification"] != "unverified"
+    ok = confirmed(rows)
     rows = rows.assign(mediator=mark(rows["mediator"], ok), effect=mark(rows["effect"], ok))
     return _shown(
         rows,
