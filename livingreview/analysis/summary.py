@@ -91,7 +91,7 @@ def size_sentence(counts: dict[str, int]) -> str:
         k = counts["wwk_n_without_count"]
         notes.append(i18n.format(WITHOUT_COUNT[k == 1], k=k))
     if counts["wwk_n_participants_unconfirmed"]:
-        m = counts.get("wwk_n_studies_unconfirmed", 1)
+        m = counts["wwk_n_studies_unconfirmed"]
         notes.append(
             i18n.format(UNCONFIRMED[m == 1], k=counts["wwk_n_participants_unconfirmed"], m=m)
         )
