@@ -175,15 +175,20 @@ def certainty_words(project: Project | None = None) -> dict[str, str]:
     harms = sof[sof["outcome"] != "all-cause mortality"]
     out["certainty_mortality"] = _one_or_each(mortality, "time_point")
     out["certainty_harms"] = _one_or_each(harms, "outcome")
+    # rows judged on different days are dated by their span, so no row reads as re-judged
     judged = sorted(sof["judged_on"].astype(str).unique())
-    out["certainty_judged_on"] = judged[-1]
+    out["certainty_judged_on"] = (
+        judged[0]
+        if len(judged) == 1
+        else i18n.format("{first} to {last}", first=judged[0], last=judged[-1])
+    )
     words = sof["certainty"].unique().tolist()
     if len(words) == 1:
         out["certainty_summary"] = i18n.format(
             "The certainty of the evidence is {certainty} for every outcome of the summary of "
             "findings (this review's GRADE judgement of {date}).",
             certainty=i18n.active().lookup(words[0]),
-            date=judged[-1],
+            date=out["certainty_judged_on"],
         )
     else:
         out["certainty_summary"] = i18n.format(
@@ -191,7 +196,7 @@ def certainty_words(project: Project | None = None) -> dict[str, str]:
             "(this review's GRADE judgement of {date}).",
             mortality=out["certainty_mortality"],
             harms=out["certainty_harms"],
-            date=judged[-1],
+            date=out["certainty_judged_on"],
         )
     return out
 

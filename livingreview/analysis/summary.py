@@ -69,8 +69,8 @@ WITHOUT_COUNT = (
     "not counting {k} study that gives no number",
 )
 UNCONFIRMED = (
-    "{k:,} of them in {m} studies whose reports are not yet confirmed",
-    "{k:,} of them in a study whose report is not yet confirmed",
+    "{k:,} of them in {m} studies whose main reports are not yet confirmed",
+    "{k:,} of them in a study whose main report is not yet confirmed",
 )
 
 

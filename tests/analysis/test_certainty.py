@@ -61,7 +61,9 @@ def test_glued_certainties_follow_the_data(tmp_path):
             for k in ("outcome", "time_point")
         )
         assert words[key] == row["certainty"]
-    assert words["certainty_judged_on"] == max(r["judged_on"] for r in rows)
+    dates = sorted({r["judged_on"] for r in rows})
+    span = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
+    assert words["certainty_judged_on"] == span
     if len({r["certainty"] for r in rows}) == 1:
         assert rows[0]["certainty"] + " for every outcome" in words["certainty_summary"]
 

@@ -98,11 +98,11 @@ def test_the_size_sentence_counts_unconfirmed_participants_by_study():
     one = summary.size_sentence(
         counts | {"wwk_n_participants_unconfirmed": 83, "wwk_n_studies_unconfirmed": 1}
     )
-    assert one.endswith("(83 of them in a study whose report is not yet confirmed)")
+    assert one.endswith("(83 of them in a study whose main report is not yet confirmed)")
     two = summary.size_sentence(
         counts | {"wwk_n_participants_unconfirmed": 93, "wwk_n_studies_unconfirmed": 2}
     )
-    assert two.endswith("(93 of them in 2 studies whose reports are not yet confirmed)")
+    assert two.endswith("(93 of them in 2 studies whose main reports are not yet confirmed)")
     none = summary.size_sentence(counts | {"wwk_n_participants_unconfirmed": 0})
     assert none == (
         "5 clinical studies that meet the eligibility rule, with 147 participants in their "
