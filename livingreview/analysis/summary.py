@@ -170,10 +170,10 @@ def open_trials(table: pd.DataFrame, project: Project | None = None) -> pd.DataF
     ongoing = ongoing_studies(
         {"registered_trials": load_table("registered_trials", project)}, screening
     )
-    study_of = dict(zip(screening["record_id"], screening["study_id"].fillna(""), strict=True))
     shown = surveillance_table(table)
     keep = ~table["status"].isin(FINAL_STATUSES)
-    keep &= table["registry_id"].map(lambda rid: (study_of.get(rid) or rid) in ongoing)
+    # a registration counts under its study when screening links it to one
+    keep &= table["study_id"].where(table["study_id"] != "", table["registry_id"]).isin(ongoing)
     # A blank end date means none was taken from the record read, not that the registry lacks one.
     not_given = i18n.gettext("not captured from the record read")
     return pd.DataFrame(

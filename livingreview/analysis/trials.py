@@ -17,7 +17,7 @@ from livingreview.analysis.charts import OKABE_ITO
 from livingreview.analysis.confirmation import confirmed, mark
 from livingreview.analysis.evidence import COPY_ONLY
 from livingreview.data import dates
-from livingreview.data.package import evidence_current_to, load_table, resources
+from livingreview.data.package import evidence_current_to, load_table
 from livingreview.data.project import Project
 
 FINAL_STATUSES = {"completed", "terminated", "withdrawn"}
@@ -76,12 +76,9 @@ def surveillance(
     trials = trials.assign(_confirmed=confirmed(trials))
     # a registration whose study has a report held in the clinical studies has reported, even
     # when the registry record read (its status as of that record) predates the report
-    study_of: dict[str, str] = {}
-    reported_studies: set[str] = set()
-    if {"screening", "clinical_studies"} <= set(resources(project)):
-        screening = load_table("screening", project)
-        study_of = dict(zip(screening["record_id"], screening["study_id"].fillna(""), strict=True))
-        reported_studies = set(load_table("clinical_studies", project)["study_id"])
+    screening = load_table("screening", project)
+    study_of = dict(zip(screening["record_id"], screening["study_id"].fillna(""), strict=True))
+    reported_studies = set(load_table("clinical_studies", project)["study_id"])
     rows = []
     for _, t in trials.iterrows():
         use_registry = t["value_used"] == "registry"
@@ -123,6 +120,7 @@ def surveillance(
                 ),
                 "overdue": overdue,
                 "stale": stale,
+                "study_id": study_of.get(t["registry_id"], ""),
                 "reported": study_of.get(t["registry_id"], "") in reported_studies,
                 "confirmed": bool(t["_confirmed"]),
                 "eligibility": "" if pd.isna(t.get("eligibility")) else t.get("eligibility"),
@@ -238,13 +236,12 @@ def flag_words(table: pd.DataFrame) -> list[str]:
         "a report of this trial is held (see Clinical studies of MSCs in sepsis)"
     )
     overdue = i18n.gettext("past its anticipated end without a final status")
-    done = table["reported"] if "reported" in table else pd.Series(False, index=table.index)
     return [
         i18n.gettext("; ").join(
             f for f in (reported if has else "", overdue if late else "", stale) if f
         )
         for has, late, stale in zip(
-            done.astype(bool),
+            table["reported"].astype(bool),
             table["overdue"].astype(bool),
             table["stale"].fillna(""),
             strict=True,

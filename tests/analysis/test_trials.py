@@ -17,15 +17,19 @@ from livingreview.data.project import Project
 
 @pytest.fixture
 def project(tmp_path) -> Project:
-    """The real schema, two trials of our own."""
+    """The real schema, two trials of our own; screening and clinical studies empty."""
     (tmp_path / "data").mkdir()
     descriptor = json.loads((REPO / "data" / "datapackage.json").read_text(encoding="utf-8"))
-    descriptor["resources"] = [
-        r for r in descriptor["resources"] if r["name"] == "registered_trials"
-    ]
+    kept = ("registered_trials", "screening", "clinical_studies")
+    descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] in kept]
     (tmp_path / "data" / "datapackage.json").write_text(json.dumps(descriptor))
     shutil.copy(REPO / "_config.yml", tmp_path / "_config.yml")
-    header = [f["name"] for f in descriptor["resources"][0]["schema"]["fields"]]
+    schema = {
+        r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in descriptor["resources"]
+    }
+    for name in kept[1:]:
+        (tmp_path / "data" / f"{name}.csv").write_text(",".join(schema[name]) + "\n")
+    header = schema["registered_trials"]
     common = {"registry": "ClinicalTrials.gov", "title": "T", "condition": "S-AKI",
               "intervention": "x", "status_source": "recruiting", "start_source": "2020-01",
               "end_source": "2021-06", "listed_in": "source review", "ref_key": "k"}  # fmt: skip
